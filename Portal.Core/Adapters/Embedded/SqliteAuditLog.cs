@@ -1,0 +1,276 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Portal.Core.Audit;
+
+namespace Portal.Core.Adapters.Embedded;
+
+/// <summary>
+/// The embedded audit log: one writer appends queued events in small batches (group commit), each batch one
+/// transaction, and answers every caller only after its batch is durable. A single writer also makes the chain
+/// order unambiguous. The signed head is written beside the database after each batch.
+/// </summary>
+internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly SqliteDatabase _db;
+    private readonly AuditChain _chain;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SqliteAuditLog> _logger;
+    private readonly string _headPath;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private long _lastSequence;
+    private string _lastHash = AuditChain.GenesisHash;
+
+    public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger)
+    {
+        _db = db;
+        _chain = chain;
+        _clock = clock;
+        _logger = logger;
+        _headPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db.Path))!, "audit.head.json");
+        _db.Execute("""
+            CREATE TABLE IF NOT EXISTS audit_events (
+                sequence      INTEGER PRIMARY KEY,
+                id            TEXT    NOT NULL,
+                occurred_at   INTEGER NOT NULL,
+                actor_id      TEXT,
+                actor_name    TEXT,
+                actor_role    TEXT,
+                action        TEXT    NOT NULL,
+                target        TEXT,
+                source_ip     TEXT,
+                outcome       TEXT    NOT NULL,
+                detail        TEXT,
+                previous_hash TEXT    NOT NULL,
+                hash          TEXT    NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_events(action, sequence);
+            CREATE INDEX IF NOT EXISTS ix_audit_actor ON audit_events(actor_id, sequence);
+            CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
+            """);
+        LoadTail();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public Task<AuditEvent> AppendAsync(Actor actor, AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(entry);
+        var pending = new Pending(actor, entry, new TaskCompletionSource<AuditEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The audit log is shutting down.");
+        }
+
+        // The caller may stop waiting, but the event is still written: an audit record is never dropped half-way.
+        return pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        var where = new List<string>();
+        await using var command = connection.CreateCommand();
+        if (query.BeforeSequence is { } before)
+        {
+            where.Add("sequence < $before");
+            command.With("$before", before);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Action))
+        {
+            where.Add("action = $action");
+            command.With("$action", query.Action);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.ActorId))
+        {
+            where.Add("actor_id = $actor");
+            command.With("$actor", query.ActorId);
+        }
+
+        if (query.From is { } from)
+        {
+            where.Add("occurred_at >= $from");
+            command.With("$from", from.ToUnixTimeMilliseconds());
+        }
+
+        if (query.To is { } to)
+        {
+            where.Add("occurred_at < $to");
+            command.With("$to", to.ToUnixTimeMilliseconds());
+        }
+
+        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        var countFilter = string.Join(" AND ", where.Where(w => !w.StartsWith("sequence", StringComparison.Ordinal)));
+        command.CommandText = $"""
+            SELECT {Columns} FROM audit_events {filter} ORDER BY sequence DESC LIMIT {limit + 1} OFFSET {Math.Clamp(query.Skip, 0, 100_000)};
+            SELECT COUNT(*) FROM audit_events {(countFilter.Length == 0 ? "" : "WHERE " + countFilter)};
+            """;
+        var events = new List<AuditEvent>(limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(Read(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var total = reader.GetInt64(0);
+        long? next = null;
+        if (events.Count > limit)
+        {
+            events.RemoveAt(limit);
+            next = events[^1].Sequence;
+        }
+
+        return new AuditPage(events, next, total);
+    }
+
+    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM audit_events ORDER BY sequence";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return AuditChain.Verify(_chain, ReadAll(reader, cancellationToken), ReadHead(), _clock.GetUtcNow());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+
+    private const string Columns =
+        "sequence, id, occurred_at, actor_id, actor_name, actor_role, action, target, source_ip, outcome, detail, previous_hash, hash";
+
+    private static IEnumerable<AuditEvent> ReadAll(SqliteDataReader reader, CancellationToken cancellationToken)
+    {
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Read(reader);
+        }
+    }
+
+    private static AuditEvent Read(SqliteDataReader r) => new(
+        r.GetInt64(0),
+        Guid.Parse(r.GetString(1)),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+        r.GetStringOrNull(3),
+        r.GetStringOrNull(4),
+        r.GetStringOrNull(5),
+        r.GetString(6),
+        r.GetStringOrNull(7),
+        r.GetStringOrNull(8),
+        Enum.Parse<AuditOutcome>(r.GetString(9)),
+        r.GetStringOrNull(10),
+        r.GetString(11),
+        r.GetString(12));
+
+    private void LoadTail()
+    {
+        using var connection = _db.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1";
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            _lastSequence = reader.GetInt64(0);
+            _lastHash = reader.GetString(1);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                var written = Commit(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(written[i]);
+                }
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                _logger.LogError(ex, "Audit batch of {Count} events could not be written", batch.Count);
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetException(ex);
+                }
+
+                LoadTail(); // the transaction rolled back: continue the chain from what is stored
+            }
+        }
+    }
+
+    private List<AuditEvent> Commit(List<Pending> batch)
+    {
+        var written = new List<AuditEvent>(batch.Count);
+        var sequence = _lastSequence;
+        var previous = _lastHash;
+        // Millisecond precision: the stored form, so the hash recomputes exactly.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        using var connection = _db.Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"INSERT INTO audit_events ({Columns}) VALUES ($seq, $id, $at, $actor_id, $actor_name, $actor_role, $action, $target, $ip, $outcome, $detail, $prev, $hash)";
+        foreach (var name in new[] { "$seq", "$id", "$at", "$actor_id", "$actor_name", "$actor_role", "$action", "$target", "$ip", "$outcome", "$detail", "$prev", "$hash" })
+        {
+            insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        foreach (var (actor, entry, _) in batch)
+        {
+            sequence++;
+            var unhashed = new AuditEvent(sequence, Guid.CreateVersion7(now), now, actor.UserId, actor.Name, actor.Role,
+                entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "");
+            var e = unhashed with { Hash = _chain.ComputeHash(unhashed) };
+            object?[] values = [e.Sequence, e.Id.ToString(), e.OccurredAt.ToUnixTimeMilliseconds(), e.ActorId, e.ActorName, e.ActorRole,
+                e.Action, e.Target, e.SourceIp, e.Outcome.ToString(), e.Detail, e.PreviousHash, e.Hash];
+            for (var i = 0; i < values.Length; i++)
+            {
+                insert.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            insert.ExecuteNonQuery();
+            written.Add(e);
+            previous = e.Hash;
+        }
+
+        transaction.Commit();
+        _lastSequence = sequence;
+        _lastHash = previous;
+        WriteHead(new AuditHead(sequence, previous, _chain.SignHead(sequence, previous)));
+        return written;
+    }
+
+    private void WriteHead(AuditHead head)
+    {
+        var temp = _headPath + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(head));
+        File.Move(temp, _headPath, overwrite: true);
+    }
+
+    private AuditHead? ReadHead() =>
+        File.Exists(_headPath) ? JsonSerializer.Deserialize<AuditHead>(File.ReadAllText(_headPath)) : null;
+
+    private sealed record Pending(Actor Actor, AuditEntry Entry, TaskCompletionSource<AuditEvent> Completion);
+}

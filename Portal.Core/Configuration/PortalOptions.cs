@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Core.Configuration;
+
+/// <summary>Where the portal keeps its state. Bound from the <c>Portal</c> section and validated at start-up.</summary>
+public sealed class PortalOptions : IValidatableObject
+{
+    public const string Section = "Portal";
+
+    /// <summary>Embedded (SQLite + local files, the default) or Aws (DynamoDB, S3, KMS, Cognito).</summary>
+    public PortalMode Mode { get; set; } = PortalMode.Embedded;
+
+    /// <summary>Folder for the embedded databases, key ring, documents and email outbox. Relative paths are under the content root.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Portal:DataPath must name a folder for the embedded store.")]
+    public string DataPath { get; set; } = "data";
+
+    /// <summary>Seed demo accounts for every role and print them at start-up. Ignored in Production.</summary>
+    public bool SeedDemoUsers { get; set; } = true;
+
+    /// <summary>Password of the seeded demo accounts (never used in Production).</summary>
+    [MinLength(12, ErrorMessage = "Portal:DemoPassword must be at least 12 characters.")]
+    public string DemoPassword { get; set; } = "Demo-Portal-2026!";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enum.IsDefined(Mode))
+        {
+            yield return new ValidationResult($"Portal:Mode '{Mode}' is unknown; use Embedded or Aws.", [nameof(Mode)]);
+        }
+        else if (Mode == PortalMode.Aws)
+        {
+            // Honest refusal: the AWS adapters (DynamoDB, S3, KMS, Cognito) are built by the storage issues.
+            yield return new ValidationResult(
+                "Portal:Mode=Aws is not available in this build yet: the DynamoDB/S3/KMS adapters arrive with the storage features. Use Portal:Mode=Embedded.",
+                [nameof(Mode)]);
+        }
+    }
+}
+
+public enum PortalMode
+{
+    Embedded,
+    Aws,
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Adapters.Embedded;
+using Portal.Core.ApiKeys;
+using Portal.Core.Audit;
+using Portal.Core.Configuration;
+using Portal.Core.Notifications;
+using Portal.Core.Security;
+
+namespace Portal.Core;
+
+public static class PortalCoreServiceCollectionExtensions
+{
+    /// <summary>Options and use-case services; storage comes from an adapter set (<see cref="AddEmbeddedStorage"/>).</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services)
+    {
+        services.AddOptions<PortalOptions>()
+            .BindConfiguration(PortalOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalOptions>, ValidatableObjectOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new AuditChain(sp.GetRequiredService<IKeyRing>().DeriveKey("audit-chain")));
+        services.AddSingleton<ApiKeyService>();
+        return services;
+    }
+
+    /// <summary>SQLite files, local key ring and file outbox under <see cref="PortalOptions.DataPath"/>.</summary>
+    public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services)
+    {
+        services.AddSingleton<EmbeddedDataFolder>();
+        services.AddSingleton<IKeyRing>(sp => new LocalKeyRing(sp.GetRequiredService<EmbeddedDataFolder>().Sub("keys")));
+        services.AddKeyedSingleton("audit", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("audit.db")));
+        services.AddKeyedSingleton("portal", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("portal.db")));
+        services.AddSingleton<IAuditLog>(sp => new SqliteAuditLog(
+            sp.GetRequiredKeyedService<SqliteDatabase>("audit"),
+            sp.GetRequiredService<AuditChain>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
+        services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(
+            sp.GetRequiredService<EmbeddedDataFolder>().Sub("outbox"),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
+        return services;
+    }
+}
+
+/// <summary>The resolved data folder (relative paths are under the content root), created on first use.</summary>
+public sealed class EmbeddedDataFolder
+{
+    public EmbeddedDataFolder(IOptions<PortalOptions> options, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        Root = Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.DataPath));
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public string File(string name) => Path.Combine(Root, name);
+
+    public string Sub(string name)
+    {
+        var path = Path.Combine(Root, name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
+
+/// <summary>Runs <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/> too, which ValidateDataAnnotations skips when a property fails.</summary>
+internal sealed class ValidatableObjectOptionsValidator : IValidateOptions<PortalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        var failures = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(r => r.ErrorMessage ?? "invalid").ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Portal.Auth;
+
+namespace Portal.Api;
+
+/// <summary>User administration for Admins: role changes (audited, and they end the user's open sessions).</summary>
+internal static class UsersApi
+{
+    public static void MapUsersApi(this IEndpointRouteBuilder app) =>
+        app.MapApiGroup("users", "Users")
+            .RequireAuthorization(PortalPolicies.Admin)
+            .MapPut("/{userId}/roles", SetRolesAsync)
+            .WithName("SetUserRoles")
+            .WithSummary("Replace a user's roles (Merchant, Admin, Compliance).");
+
+    public sealed record SetRolesRequest([property: Required] IReadOnlyList<string> Roles);
+
+    public sealed record RolesResponse(string UserId, IReadOnlyList<string> Roles);
+
+    internal static async Task<Results<Ok<RolesResponse>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> SetRolesAsync(
+        string userId, SetRolesRequest request, HttpContext context, PortalAccounts accounts)
+    {
+        if (Validation.Validate(request) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var change = await accounts.SetRolesAsync(context.ToActor(), userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
+        if (!change.Found)
+        {
+            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = "No such user", Status = 404 });
+        }
+
+        return change.Succeeded
+            ? TypedResults.Ok(new RolesResponse(userId, change.Roles))
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["roles"] = [change.Error!] });
+    }
+}

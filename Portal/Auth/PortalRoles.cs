@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace Portal.Auth;
+
+public static class PortalRoles
+{
+    public const string Merchant = "Merchant";
+    public const string Admin = "Admin";
+    public const string Compliance = "Compliance";
+
+    public static readonly IReadOnlyList<string> All = [Merchant, Admin, Compliance];
+
+    public static bool IsStaff(string role) => role is Admin or Compliance;
+}
+
+/// <summary>Policy names: one place, used by pages (<c>[Authorize(Policy = ...)]</c>), endpoints and the nav drawer alike.</summary>
+public static class PortalPolicies
+{
+    public const string Merchant = "merchant";
+    public const string Admin = "admin";
+    public const string Compliance = "compliance";
+    public const string Staff = "staff";
+
+    /// <summary>Claim type for the merchant a user or API key belongs to.</summary>
+    public const string MerchantIdClaim = "merchant_id";
+
+    public static IServiceCollection AddPortalAuthorization(this IServiceCollection services)
+    {
+        services.AddSingleton<IAuthorizationHandler, StaffMfaHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Merchant, p => p.RequireRole(PortalRoles.Merchant).RequireClaim(MerchantIdClaim))
+            .AddPolicy(Admin, p => p.RequireRole(PortalRoles.Admin).AddRequirements(new StaffMfaRequirement()))
+            .AddPolicy(Compliance, p => p.RequireRole(PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()))
+            .AddPolicy(Staff, p => p.RequireRole(PortalRoles.Admin, PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()));
+        return services;
+    }
+}
+
+/// <summary>Staff must have signed in with a second factor (the <c>amr=mfa</c> claim) unless MFA is switched off (Development).</summary>
+public sealed class StaffMfaRequirement : IAuthorizationRequirement;
+
+internal sealed class StaffMfaHandler(Microsoft.Extensions.Options.IOptions<PortalAuthOptions> options) : AuthorizationHandler<StaffMfaRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, StaffMfaRequirement requirement)
+    {
+        if (!options.Value.RequireStaffMfa || context.User.HasClaim("amr", "mfa"))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
+}

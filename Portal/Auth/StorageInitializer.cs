@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Configuration;
+
+namespace Portal.Auth;
+
+/// <summary>Creates or migrates the embedded stores and, outside Production, seeds and prints the demo accounts.</summary>
+public static class StorageInitializer
+{
+    public static readonly IReadOnlyList<(string Email, string Role)> DemoAccounts =
+    [
+        ("admin@demo.local", PortalRoles.Admin),
+        ("compliance@demo.local", PortalRoles.Compliance),
+        ("merchant1@demo.local", PortalRoles.Merchant),
+        ("merchant2@demo.local", PortalRoles.Merchant),
+    ];
+
+    public static async Task InitializePortalStorageAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalIdentityDbContext>();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+
+        var accounts = scope.ServiceProvider.GetRequiredService<PortalAccounts>();
+        await accounts.EnsureRolesAsync();
+
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<PortalOptions>>().Value;
+        if (app.Environment.IsProduction() || !options.SeedDemoUsers)
+        {
+            return;
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PortalUser>>();
+        foreach (var (email, role) in DemoAccounts)
+        {
+            if (await users.FindByEmailAsync(email) is null)
+            {
+                var (_, errors) = await accounts.CreateAsync(email, options.DemoPassword, role, emailConfirmed: true);
+                if (errors.Any())
+                {
+                    throw new InvalidOperationException($"Could not seed {email}: {string.Join("; ", errors.Select(e => e.Description))}");
+                }
+            }
+        }
+
+        var mfa = app.Configuration.GetValue("Auth:RequireStaffMfa", true);
+        // Console, not the logger: demo credentials must never reach structured logs, and this never runs in Production.
+        Console.WriteLine($"""
+
+            ── Merchant Portal demo accounts ({app.Environment.EnvironmentName}; not created in Production) ──
+            {string.Join(Environment.NewLine, DemoAccounts.Select(a => $"  {a.Role,-11} {a.Email,-24} password: {options.DemoPassword}"))}
+              Staff (Admin, Compliance): {(mfa
+                ? "TOTP is required. At first sign-in the portal shows a QR code and a key: add it to any authenticator app and type the 6-digit code."
+                : "TOTP is optional in this environment; enrol under the account menu > Two-factor authentication.")}
+              Emails (sign-up confirmation, password reset) appear at /dev/outbox.
+
+            """);
+    }
+}

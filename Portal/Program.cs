@@ -1,0 +1,42 @@
+using Portal.Api;
+using Portal.Auth;
+using Portal.Components;
+using Portal.Components.Account;
+using Portal.Core;
+using Portal.Web;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddPortalSharedSettings();
+builder.WebHost.UseStaticWebAssets();
+
+builder.Services.AddPortalCore();
+builder.Services.AddEmbeddedStorage();
+builder.Services.AddPortalAuth(builder.Configuration);
+builder.Services.AddPortalWeb();
+builder.Services.AddPortalUi();
+
+var app = builder.Build();
+
+await app.InitializePortalStorageAsync();
+
+app.UsePortalErrorHandling();
+app.UsePortalSecurityHeaders();
+app.UsePortalStaticAssets();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapPortalHealthChecks();
+app.MapPortalApiReference();
+app.MapAuthApi();
+app.MapMeApi();
+app.MapAuditApi();
+app.MapUsersApi();
+app.MapAccountEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Entry point, public for <c>WebApplicationFactory</c>.</summary>
+public partial class Program;

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Portal.Web;
+
+/// <summary>
+/// The unexpected, on the API: a 500 problem with a trace id and nothing else (no exception text, which could carry data).
+/// Bad request bodies (malformed JSON, wrong types) arrive here as <see cref="BadHttpRequestException"/> and become 400s.
+/// Pages fall through to the /error page.
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            return false;
+        }
+
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                (413, "Request body too large", "The request body is larger than this endpoint accepts."),
+            BadHttpRequestException bad => (bad.StatusCode, "Invalid request", BodyProblem(bad)),
+            _ => (500, "Something went wrong", "The request failed on our side. Quote the trace id if you contact support."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled API error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    // The JSON reader's message names the path and position (for example "$.email | LineNumber: 0") but never echoes values.
+    private static string BodyProblem(BadHttpRequestException bad) =>
+        bad.InnerException is System.Text.Json.JsonException json
+            ? $"The request body is not valid JSON for this endpoint{(json.Path is { Length: > 0 } path ? $" at '{path}'" : "")}."
+            : "The request could not be read. Send a JSON body with Content-Type: application/json.";
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using Portal.Auth;
+using Portal.Components;
+using Portal.Components.Account;
+using Scalar.AspNetCore;
+
+namespace Portal.Web;
+
+internal static class PortalWebExtensions
+{
+    /// <summary>HTTP concerns shared by every endpoint: JSON, problem details, rate limits, health, OpenAPI, body limits.</summary>
+    public static IServiceCollection AddPortalWeb(this IServiceCollection services)
+    {
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
+        services.AddPortalDataProtection();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+            ctx.ProblemDetails.Extensions["trace_id"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                if (!IsAuthRequest(context.Request))
+                {
+                    return RateLimitPartition.GetNoLimiter("none");
+                }
+
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<PortalAuthOptions>>().Value.AuthRequestsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+            o.OnRejected = async (ctx, token) =>
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many attempts", Detail = "Too many sign-in or sign-up attempts from this address. Wait a minute and try again." },
+                });
+            };
+        });
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>());
+        return services;
+    }
+
+    /// <summary>Blazor with MudBlazor, and the per-circuit helpers.</summary>
+    public static IServiceCollection AddPortalUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddScoped<CircuitClient>();
+        services.AddScoped<SignInAudit>();
+        return services;
+    }
+
+    // POSTs that guess or create credentials: sign-in, sign-up, password reset, MFA, API tokens.
+    private static readonly string[] AuthPaths =
+        ["/account/login", "/account/login-2fa", "/account/login-recovery", "/account/register", "/account/forgot-password", "/account/resend-confirmation", "/api/v1/auth/token"];
+
+    private static bool IsAuthRequest(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && AuthPaths.Any(p => request.Path.Equals(p, StringComparison.OrdinalIgnoreCase));
+
+    public static void UsePortalErrorHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        // Pages: an empty 404 shows the not-found page. API (inner, so it answers first): every empty error
+        // response (401, 403, 404, 405, 415...) becomes RFC 7807 problem details, which the outer one leaves alone.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+    }
+
+    public static void UsePortalStaticAssets(this WebApplication app)
+    {
+        // Our own assets come from the top-level wwwroot-assets/ folder (copied beside the binary); framework and
+        // MudBlazor assets from the static web assets pipeline.
+        var assets = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets) });
+        app.MapStaticAssets();
+    }
+
+    public static void MapPortalHealthChecks(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+    }
+
+    public static void MapPortalApiReference(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/reference", o => o.WithTitle("Merchant Portal API")).AllowAnonymous();
+    }
+}
