@@ -11,7 +11,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddPortalCore();
 builder.Services.AddEmbeddedStorage();
-builder.Services.AddPortalAuth(builder.Configuration);
+builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
 builder.Services.AddPortalUi();
 
@@ -21,6 +21,7 @@ await app.InitializePortalStorageAsync();
 
 app.UsePortalErrorHandling();
 app.UsePortalSecurityHeaders();
+app.UseApiBodyLimit();
 app.UsePortalStaticAssets();
 app.UseRateLimiter();
 app.UseAuthentication();

@@ -14,11 +14,11 @@ internal static class UsersApi
             .WithName("SetUserRoles")
             .WithSummary("Replace a user's roles (Merchant, Admin, Compliance).");
 
-    public sealed record SetRolesRequest([property: Required] IReadOnlyList<string> Roles);
+    public sealed record SetRolesRequest([property: Required, MaxLength(3)] IReadOnlyList<string> Roles);
 
     public sealed record RolesResponse(string UserId, IReadOnlyList<string> Roles);
 
-    internal static async Task<Results<Ok<RolesResponse>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> SetRolesAsync(
+    internal static async Task<Results<Ok<RolesResponse>, ValidationProblem, ProblemHttpResult>> SetRolesAsync(
         string userId, SetRolesRequest request, HttpContext context, PortalAccounts accounts)
     {
         if (Validation.Validate(request) is { } invalid)
@@ -29,7 +29,7 @@ internal static class UsersApi
         var change = await accounts.SetRolesAsync(context.ToActor(), userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
         if (!change.Found)
         {
-            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = "No such user", Status = 404 });
+            return TypedResults.Problem(title: "No such user", statusCode: StatusCodes.Status404NotFound);
         }
 
         return change.Succeeded

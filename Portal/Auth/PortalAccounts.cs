@@ -35,7 +35,9 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<Id
         var unknown = newRoles.Where(r => !PortalRoles.All.Contains(r)).ToList();
         if (unknown.Count > 0)
         {
-            return RoleChange.Invalid($"Unknown role(s): {string.Join(", ", unknown)}. Use {string.Join(", ", PortalRoles.All)}.");
+            // Echo at most a short prefix of what was sent: error messages must not mirror arbitrary input back.
+            var shown = string.Join(", ", unknown.Take(3).Select(r => r.Length > 20 ? r[..20] + "…" : r));
+            return RoleChange.Invalid($"Unknown role(s): {shown}. Use {string.Join(", ", PortalRoles.All)}.");
         }
 
         if (newRoles.Count == 0)

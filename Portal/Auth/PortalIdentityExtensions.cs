@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Components.Account;
 using Portal.Core;
 
@@ -9,10 +11,9 @@ namespace Portal.Auth;
 public static class PortalIdentityExtensions
 {
     /// <summary>Local accounts (ASP.NET Core Identity on SQLite), cookies for the UI, bearer tokens and API keys for the API.</summary>
-    public static IServiceCollection AddPortalAuth(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPortalAuth(this IServiceCollection services)
     {
         services.AddOptions<PortalAuthOptions>().BindConfiguration(PortalAuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var auth = configuration.GetSection(PortalAuthOptions.Section).Get<PortalAuthOptions>() ?? new PortalAuthOptions();
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -36,7 +37,7 @@ public static class PortalIdentityExtensions
                 o.SlidingExpiration = true;
             }));
         services.AddAuthentication()
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromMinutes(auth.BearerTokenMinutes))
+            .AddBearerToken(IdentityConstants.BearerScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(ApiAuthentication.Scheme, "API key or staff bearer token", o => o.ForwardDefaultSelector = ApiAuthentication.SelectScheme);
 
@@ -53,8 +54,6 @@ public static class PortalIdentityExtensions
                 options.Password.RequireLowercase = true;
                 options.Password.RequireUppercase = true;
                 options.Password.RequireNonAlphanumeric = true;
-                options.Lockout.MaxFailedAccessAttempts = auth.MaxFailedAttempts;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(auth.LockoutMinutes);
                 options.Lockout.AllowedForNewUsers = true;
                 options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
             })
@@ -62,6 +61,15 @@ public static class PortalIdentityExtensions
             .AddEntityFrameworkStores<PortalIdentityDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+
+        // Read settings when options are built, not while services are registered, so every configuration source counts.
+        services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>
+        {
+            o.Lockout.MaxFailedAccessAttempts = auth.Value.MaxFailedAttempts;
+            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(auth.Value.LockoutMinutes);
+        });
+        services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme).Configure<IOptions<PortalAuthOptions>>((o, auth) =>
+            o.BearerTokenExpiration = TimeSpan.FromMinutes(auth.Value.BearerTokenMinutes));
 
         services.AddSingleton<IEmailSender<PortalUser>, OutboxEmailSender>();
         services.AddScoped<PortalAccounts>();

@@ -11,7 +11,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        // By now the request path is already the /error page's: the feature keeps the original.
+        var path = httpContext.Features.Get<IExceptionHandlerFeature>()?.Path ?? httpContext.Request.Path;
+        if (!path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -25,7 +27,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         };
         if (status >= 500)
         {
-            logger.LogError(exception, "Unhandled API error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            logger.LogError(exception, "Unhandled API error on {Method} {Path}", httpContext.Request.Method, path);
         }
 
         httpContext.Response.StatusCode = status;

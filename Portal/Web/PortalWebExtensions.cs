@@ -26,7 +26,9 @@ internal static class PortalWebExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["trace_id"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ApiExceptionHandler>();
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+        // Binding failures (malformed JSON, wrong types, unknown fields) throw, so ApiExceptionHandler can name the field.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = 16 * 1024 * 1024);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -87,6 +89,19 @@ internal static class PortalWebExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
     }
+
+    /// <summary>API bodies are small JSON documents: anything over the limit is refused while streaming, before it is buffered.</summary>
+    public static void UseApiBodyLimit(this WebApplication app, long maxBytes = ApiBodyLimit.DefaultMaxBytes) =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > maxBytes)
+            {
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            context.Request.Body = new ApiBodyLimit(context.Request.Body, maxBytes);
+            await next();
+        }));
 
     public static void UsePortalStaticAssets(this WebApplication app)
     {

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portal.Auth;
+using Portal.Core;
+using Portal.Core.ApiKeys;
+
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal in the "Testing" environment (staff MFA required, demo users seeded) on a fresh data folder.
+/// Every log line is captured so tests can prove secrets never reach the logs.
+/// </summary>
+public class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string Password = "Correct-Horse-42!";
+
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+
+    public PortalFactory()
+    {
+        DataPath = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
+        _settings["Portal:DataPath"] = DataPath;
+    }
+
+    public string DataPath { get; }
+
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    public PortalFactory WithSetting(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Serve on a real Kestrel port (for the browser) and return the base address.</summary>
+    public string StartKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
+        builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
+    }
+
+    public async Task<(PortalUser User, Actor Actor)> CreateUserAsync(string role, string? email = null)
+    {
+        email ??= $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
+        await using var scope = Services.CreateAsyncScope();
+        var accounts = scope.ServiceProvider.GetRequiredService<PortalAccounts>();
+        var (user, errors) = await accounts.CreateAsync(email, Password, role, emailConfirmed: true);
+        Assert.True(user is not null, string.Join("; ", errors.Select(e => e.Description)));
+        var claims = await scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>().GetClaimsAsync(user!);
+        Guid? merchantId = Guid.TryParse(claims.FirstOrDefault(c => c.Type == PortalPolicies.MerchantIdClaim)?.Value, out var m) ? m : null;
+        return (user!, new Actor(user!.Id, email, role, merchantId, "127.0.0.1"));
+    }
+
+    /// <summary>Turns on TOTP for a user and returns the authenticator key (base32).</summary>
+    public async Task<string> EnableTotpAsync(PortalUser user)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var fresh = await users.FindByIdAsync(user.Id);
+        await users.ResetAuthenticatorKeyAsync(fresh!);
+        await users.SetTwoFactorEnabledAsync(fresh!, true);
+        return (await users.GetAuthenticatorKeyAsync(fresh!))!;
+    }
+
+    /// <summary>A staff user with TOTP and a bearer token from the real token endpoint.</summary>
+    public async Task<string> StaffTokenAsync(string role)
+    {
+        var (user, _) = await CreateUserAsync(role);
+        var key = await EnableTotpAsync(user);
+        using var client = CreateClient();
+        using var response = await client.PostAsJsonAsync("/api/v1/auth/token", new { email = user.Email, password = Password, totp_code = Totp.Code(key) });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>A merchant user and one of its API keys.</summary>
+    public async Task<(Actor Merchant, string Secret)> MerchantKeyAsync()
+    {
+        var (_, actor) = await CreateUserAsync(PortalRoles.Merchant);
+        var created = await Services.GetRequiredService<ApiKeyService>().CreateAsync(actor, "test key");
+        Assert.True(created.Succeeded, created.Error);
+        return (actor, created.Value!.Secret);
+    }
+
+    public HttpClient ClientWithBearer(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A SQLite handle may linger for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}
+
+internal sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, sink);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> sink) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            // Both the rendered message and the structured values: a secret must not hide in either.
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} {exception}");
+        }
+    }
+}
