@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one test command: idempotent set-up on a fresh Debian machine, then every test, ending with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\n== %s\n' "$*"; }
+
+# 1. Browser for the Playwright tests: Debian's chromium (never a downloaded browser).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "Installing Debian's chromium"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+export PORTAL_CHROMIUM="${PORTAL_CHROMIUM:-$(command -v chromium)}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# 2. Packages and build.
+log "Restoring and building"
+dotnet restore Portal.sln --nologo -v quiet
+dotnet build Portal.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
+
+# 3. Every test (unit, bunit, API, Playwright E2E) in one run; xunit runs classes in parallel.
+log "Running tests"
+out=$(mktemp)
+set +e
+dotnet test Portal.sln -c Release --no-build --nologo 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$out" | awk '{s+=$2} END {print s+0}')
+rm -f "$out"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the runner failed without reporting a failed test (crash, timeout): never report green
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
