@@ -1,0 +1,258 @@
+using Microsoft.Data.Sqlite;
+using Portal.Core.Merchants;
+
+namespace Portal.Core.Adapters.Embedded;
+
+/// <summary>
+/// Merchants in SQLite. The CAC number's uniqueness is a unique index (atomic under concurrent inserts); every list
+/// query is served from an index in keyset order, so a page costs the same at 1k and 1M rows.
+/// </summary>
+internal sealed class SqliteMerchantStore : IMerchantStore
+{
+    private const string Columns =
+        "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version";
+
+    private readonly SqliteDatabase _db;
+
+    public SqliteMerchantStore(SqliteDatabase db)
+    {
+        _db = db;
+        _db.Execute("""
+            CREATE TABLE IF NOT EXISTS merchants (
+                id                 TEXT    PRIMARY KEY,
+                business_name      TEXT    NOT NULL,
+                name_key           TEXT    NOT NULL,
+                cac_number         TEXT    NOT NULL,
+                business_type      TEXT,
+                registered_address TEXT,
+                website            TEXT,
+                industry           TEXT,
+                sealed_pii         BLOB    NOT NULL,
+                email_hash         TEXT    NOT NULL,
+                status             TEXT    NOT NULL,
+                status_note        TEXT,
+                created_at         INTEGER NOT NULL,
+                created_key        TEXT    NOT NULL,
+                updated_at         INTEGER NOT NULL,
+                version            INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS ux_merchants_cac ON merchants(cac_number);
+            CREATE INDEX IF NOT EXISTS ix_merchants_created ON merchants(created_key DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS ix_merchants_status ON merchants(status, created_key DESC, id DESC);
+            CREATE INDEX IF NOT EXISTS ix_merchants_name ON merchants(name_key, id);
+            CREATE INDEX IF NOT EXISTS ix_merchants_email ON merchants(email_hash);
+            CREATE TABLE IF NOT EXISTS merchant_history (
+                seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                merchant_id TEXT    NOT NULL,
+                at          INTEGER NOT NULL,
+                actor       TEXT    NOT NULL,
+                actor_role  TEXT,
+                change      TEXT    NOT NULL,
+                status      TEXT    NOT NULL,
+                note        TEXT
+            );
+            CREATE INDEX IF NOT EXISTS ix_merchant_history ON merchant_history(merchant_id, seq);
+            """);
+    }
+
+    public async Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO merchants ({Columns}, name_key, created_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $name_key, $created_key)";
+        Bind(insert, merchant);
+        try
+        {
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            return ex.Message.Contains("cac_number", StringComparison.Ordinal) ? MerchantWriteOutcome.DuplicateCac : MerchantWriteOutcome.DuplicateId;
+        }
+
+        await AddHistoryAsync(connection, created, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return MerchantWriteOutcome.Done;
+    }
+
+    public async Task<MerchantWriteOutcome> UpdateAsync(MerchantRecord merchant, long expectedVersion, MerchantHistoryEntry change, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var update = connection.CreateCommand();
+        update.CommandText = """
+            UPDATE merchants SET business_name = $name, name_key = $name_key, cac_number = $cac, business_type = $type,
+                registered_address = $address, website = $website, industry = $industry, sealed_pii = $pii, email_hash = $email,
+                status = $status, status_note = $note, updated_at = $updated, version = $version
+            WHERE id = $id AND version = $expected
+            """;
+        Bind(update, merchant);
+        update.With("$expected", expectedVersion);
+        int rows;
+        try
+        {
+            rows = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            return MerchantWriteOutcome.DuplicateCac;
+        }
+
+        if (rows == 0)
+        {
+            await using var exists = connection.CreateCommand();
+            exists.CommandText = "SELECT 1 FROM merchants WHERE id = $id";
+            exists.With("$id", merchant.Id.ToString());
+            return await exists.ExecuteScalarAsync(cancellationToken) is null ? MerchantWriteOutcome.NotFound : MerchantWriteOutcome.VersionConflict;
+        }
+
+        await AddHistoryAsync(connection, change, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return MerchantWriteOutcome.Done;
+    }
+
+    public async Task<MerchantRecord?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM merchants WHERE id = $id";
+        command.With("$id", id.ToString());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<MerchantPage> ListAsync(MerchantListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Status is { } status)
+        {
+            where.Add("status = $status");
+            command.With("$status", status.ToString());
+        }
+
+        if (!string.IsNullOrEmpty(query.CacNumber))
+        {
+            where.Add("cac_number = $cac");
+            command.With("$cac", query.CacNumber);
+        }
+
+        var byName = !string.IsNullOrWhiteSpace(query.NamePrefix);
+        string order;
+        if (byName)
+        {
+            // A range on the index instead of LIKE: name_key >= prefix AND name_key < prefix + U+FFFF.
+            var prefix = MerchantSort.NormaliseName(query.NamePrefix!);
+            where.Add("name_key >= $prefix AND name_key < $prefix_end");
+            command.With("$prefix", prefix).With("$prefix_end", prefix + '\uffff');
+            if (query.After is { } after)
+            {
+                where.Add("(name_key > $after_key OR (name_key = $after_key AND id > $after_id))");
+                command.With("$after_key", after.SortKey).With("$after_id", after.Id.ToString());
+            }
+
+            order = "name_key ASC, id ASC";
+        }
+        else
+        {
+            if (query.After is { } after)
+            {
+                where.Add("(created_key < $after_key OR (created_key = $after_key AND id < $after_id))");
+                command.With("$after_key", after.SortKey).With("$after_id", after.Id.ToString());
+            }
+
+            order = "created_key DESC, id DESC";
+        }
+
+        command.CommandText = $"""
+            SELECT id, business_name, cac_number, status, created_at, updated_at, name_key, created_key FROM merchants
+            {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))}
+            ORDER BY {order} LIMIT {query.Limit + 1}
+            """;
+        var items = new List<(MerchantSummary Summary, string SortKey)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add((new MerchantSummary(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), Enum.Parse<MerchantStatus>(reader.GetString(3)),
+                FromTicks(reader.GetInt64(4)), FromTicks(reader.GetInt64(5))), byName ? reader.GetString(6) : reader.GetString(7)));
+        }
+
+        MerchantKeyset? next = null;
+        if (items.Count > query.Limit)
+        {
+            items.RemoveAt(query.Limit);
+            next = new MerchantKeyset(items[^1].SortKey, items[^1].Summary.Id);
+        }
+
+        return new MerchantPage(items.Select(i => i.Summary).ToList(), next);
+    }
+
+    public async Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, COUNT(*) FROM merchants GROUP BY status";
+        var counts = new Dictionary<MerchantStatus, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[Enum.Parse<MerchantStatus>(reader.GetString(0))] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<MerchantHistoryEntry>> HistoryAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at, actor, actor_role, change, status, note FROM merchant_history WHERE merchant_id = $id ORDER BY seq";
+        command.With("$id", id.ToString());
+        var entries = new List<MerchantHistoryEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new MerchantHistoryEntry(id, FromTicks(reader.GetInt64(0)), reader.GetString(1), reader.GetStringOrNull(2), reader.GetString(3),
+                Enum.Parse<MerchantStatus>(reader.GetString(4)), reader.GetStringOrNull(5)));
+        }
+
+        return entries;
+    }
+
+    private static async Task AddHistoryAsync(SqliteConnection connection, MerchantHistoryEntry entry, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO merchant_history (merchant_id, at, actor, actor_role, change, status, note) VALUES ($id, $at, $actor, $role, $change, $status, $note)";
+        command.With("$id", entry.MerchantId.ToString()).With("$at", entry.At.UtcTicks).With("$actor", entry.Actor).With("$role", entry.ActorRole)
+            .With("$change", entry.Change).With("$status", entry.Status.ToString()).With("$note", entry.Note);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void Bind(SqliteCommand command, MerchantRecord m) =>
+        command.With("$id", m.Id.ToString()).With("$name", m.BusinessName).With("$name_key", MerchantSort.NormaliseName(m.BusinessName))
+            .With("$cac", m.CacNumber).With("$type", m.BusinessType?.ToString()).With("$address", m.RegisteredAddress).With("$website", m.Website)
+            .With("$industry", m.Industry).With("$pii", m.SealedPii).With("$email", m.ContactEmailHash).With("$status", m.Status.ToString())
+            .With("$note", m.StatusNote).With("$created", m.CreatedAt.UtcTicks).With("$created_key", MerchantSort.CreatedKey(m.CreatedAt))
+            .With("$updated", m.UpdatedAt.UtcTicks).With("$version", m.Version);
+
+    private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private static MerchantRecord Read(SqliteDataReader r) => new(
+        Guid.Parse(r.GetString(0)),
+        r.GetString(1),
+        r.GetString(2),
+        r.GetStringOrNull(3) is { } type ? Enum.Parse<BusinessType>(type) : null,
+        r.GetStringOrNull(4),
+        r.GetStringOrNull(5),
+        r.GetStringOrNull(6),
+        (byte[])r.GetValue(7),
+        r.GetString(8),
+        Enum.Parse<MerchantStatus>(r.GetString(9)),
+        r.GetStringOrNull(10),
+        FromTicks(r.GetInt64(11)),
+        FromTicks(r.GetInt64(12)),
+        r.GetInt64(13));
+}
