@@ -24,6 +24,9 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AuditChain(sp.GetRequiredService<IKeyRing>().DeriveKey("audit-chain")));
         services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<Merchants.MerchantPiiVault>();
+        services.AddSingleton<Merchants.MerchantCursor>();
+        services.AddSingleton<Merchants.MerchantService>();
         return services;
     }
 
@@ -40,6 +43,7 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("outbox"),
             sp.GetRequiredService<TimeProvider>(),

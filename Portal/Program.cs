@@ -34,6 +34,7 @@ app.MapAuthApi();
 app.MapMeApi();
 app.MapAuditApi();
 app.MapUsersApi();
+app.MapMerchantsApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -1,0 +1,371 @@
+using Portal.Core.Audit;
+
+namespace Portal.Core.Merchants;
+
+public enum MerchantOutcome
+{
+    Ok,
+    Invalid,
+    NotFound,
+    DuplicateCac,
+    Conflict,
+    Forbidden,
+}
+
+public sealed record MerchantResult<T>(MerchantOutcome Outcome, T? Value = default, IReadOnlyDictionary<string, string[]>? Errors = null, string? Message = null)
+{
+    public bool Succeeded => Outcome == MerchantOutcome.Ok;
+
+    public static MerchantResult<T> Ok(T value) => new(MerchantOutcome.Ok, value);
+
+    public static MerchantResult<T> Fail(MerchantOutcome outcome, string message, IReadOnlyDictionary<string, string[]>? errors = null) => new(outcome, default, errors, message);
+}
+
+public sealed record MerchantListing(IReadOnlyList<MerchantSummary> Items, string? NextCursor);
+
+public enum ReviewDecision
+{
+    StartReview,
+    Approve,
+    Reject,
+    RequestInformation,
+}
+
+/// <summary>
+/// Merchant use cases. Tenant rule: a merchant actor reaches only the merchant whose id it carries (another id looks
+/// unknown); staff reach all. Every read of PII and every change goes to the audit trail.
+/// </summary>
+public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault, MerchantCursor cursors, IAuditLog audit, TimeProvider clock)
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    private static readonly HashSet<MerchantStatus> MerchantEditable = [MerchantStatus.Draft, MerchantStatus.MoreInformationRequested];
+
+    private readonly KybFormValidator _kyb = new(clock);
+    private readonly RegisterMerchantValidator _register = new();
+
+    public KybFormValidator Kyb => _kyb;
+
+    /// <summary>POST /api/v1/merchants. A merchant registers its own id; staff register new merchants. Status and entity type are the server's.</summary>
+    public async Task<MerchantResult<Merchant>> RegisterAsync(Actor actor, RegisterMerchantRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var validation = _register.Validate(request);
+        if (!validation.IsValid)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "The request has invalid fields.", Errors(validation, Api));
+        }
+
+        Guid id;
+        if (actor.IsMerchant)
+        {
+            id = actor.MerchantId!.Value;
+        }
+        else if (actor.Role is "Admin" or "Compliance")
+        {
+            id = Guid.CreateVersion7(clock.GetUtcNow());
+        }
+        else
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only merchants and staff register merchants.");
+        }
+
+        var pii = MerchantPii.Empty with { ContactEmail = request.ContactEmail!.Trim().ToLowerInvariant() };
+        return await CreateAsync(actor, id, request.BusinessName!.Trim(), request.CacNumber!.Trim(), null, null, null, null, pii, cancellationToken);
+    }
+
+    /// <summary>The merchant's own record for the wizard and status page, or null before the first draft.</summary>
+    public async Task<Merchant?> GetOwnAsync(Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.MerchantId is { } id && await store.GetAsync(id, cancellationToken) is { } record ? await OpenAsync(record, cancellationToken) : null;
+    }
+
+    /// <summary>Saves the wizard after a step: creates the draft on the first save. Only the fields of valid steps are required.</summary>
+    public async Task<MerchantResult<Merchant>> SaveDraftAsync(Actor actor, KybForm form, long? expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(form);
+        if (!actor.IsMerchant)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only the merchant fills in its application.");
+        }
+
+        var business = _kyb.Steps[KybStep.Business].Validate(form);
+        if (!business.IsValid)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Complete the business details first.", Errors(business, Form));
+        }
+
+        var id = actor.MerchantId!.Value;
+        var existing = await store.GetAsync(id, cancellationToken);
+        var pii = ToPii(form);
+        if (existing is null)
+        {
+            return await CreateAsync(actor, id, form.BusinessName!.Trim(), form.CacNumber!.Trim(), form.BusinessType, form.RegisteredAddress?.Trim(),
+                Blank(form.Website), form.Industry, pii, cancellationToken);
+        }
+
+        if (!MerchantEditable.Contains(existing.Status))
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"The application is {Describe(existing.Status)} and can no longer be edited.");
+        }
+
+        var now = clock.GetUtcNow();
+        var updated = existing with
+        {
+            BusinessName = form.BusinessName!.Trim(),
+            CacNumber = form.CacNumber!.Trim(),
+            BusinessType = form.BusinessType,
+            RegisteredAddress = form.RegisteredAddress?.Trim(),
+            Website = Blank(form.Website),
+            Industry = form.Industry,
+            SealedPii = await vault.SealAsync(id, pii, cancellationToken),
+            ContactEmailHash = vault.EmailHash(pii.ContactEmail),
+            UpdatedAt = now,
+            Version = existing.Version + 1,
+        };
+        return await WriteAsync(actor, updated, expectedVersion ?? existing.Version, "draft saved", null, "merchant.draft_saved", cancellationToken);
+    }
+
+    /// <summary>Submits the application for review once every step is valid.</summary>
+    public async Task<MerchantResult<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var errors = _kyb.Steps.Values.Select(v => v.Validate(form)).Where(r => !r.IsValid).ToList();
+        if (errors.Count > 0)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Some steps are incomplete.", Errors(errors.SelectMany(e => e.Errors), Form));
+        }
+
+        var saved = await SaveDraftAsync(actor, form, expectedVersion, cancellationToken);
+        if (!saved.Succeeded)
+        {
+            return saved;
+        }
+
+        var merchant = saved.Value!;
+        var record = (await store.GetAsync(merchant.Id, cancellationToken))!;
+        var submitted = record with { Status = MerchantStatus.Submitted, StatusNote = null, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, "merchant.submitted", cancellationToken);
+    }
+
+    /// <summary>Staff decisions on an application, with optimistic concurrency: a stale version is a conflict, never an overwrite.</summary>
+    public async Task<MerchantResult<Merchant>> ReviewAsync(Actor actor, Guid id, ReviewDecision decision, string? note, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.Role != "Admin")
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins review merchants.");
+        }
+
+        if (await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+        }
+
+        var (allowedFrom, to, change, needsNote) = decision switch
+        {
+            ReviewDecision.StartReview => (new[] { MerchantStatus.Submitted }, MerchantStatus.InReview, "review started", false),
+            ReviewDecision.Approve => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Approved, "approved", false),
+            ReviewDecision.Reject => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Rejected, "rejected", true),
+            ReviewDecision.RequestInformation => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.MoreInformationRequested, "more information requested", true),
+            _ => throw new ArgumentOutOfRangeException(nameof(decision)),
+        };
+        if (needsNote && string.IsNullOrWhiteSpace(note))
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Give a reason or message.", new Dictionary<string, string[]> { ["note"] = ["Give a reason or message for the merchant."] });
+        }
+
+        if (record.Version != expectedVersion)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "Someone else changed this merchant after you opened it. Reload to see their change.");
+        }
+
+        if (!allowedFrom.Contains(record.Status))
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"A merchant that is {Describe(record.Status)} cannot be {change}.");
+        }
+
+        var trimmed = note?.Trim();
+        var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, $"merchant.{decision.ToString().ToLowerInvariant()}", cancellationToken);
+    }
+
+    /// <summary>One merchant with its PII. Merchants see only their own (any other id is NotFound); staff reads are audited.</summary>
+    public async Task<MerchantResult<Merchant>> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        if (!allowed || await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+        }
+
+        var merchant = await OpenAsync(record, cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.viewed", AuditOutcome.Success, merchant.DisplayId, "pii"), cancellationToken);
+        return MerchantResult<Merchant>.Ok(merchant);
+    }
+
+    /// <summary>Shows an admin the full settlement account number: audited, because it is the most sensitive field here.</summary>
+    public async Task<MerchantResult<string>> RevealAccountNumberAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.Role != "Admin" || await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return MerchantResult<string>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+        }
+
+        var pii = await vault.OpenAsync(id, record.SealedPii, cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, "mer_" + id.ToString("N")), cancellationToken);
+        return pii.Bank is null ? MerchantResult<string>.Fail(MerchantOutcome.NotFound, "No settlement account yet.") : MerchantResult<string>.Ok(pii.Bank.AccountNumber);
+    }
+
+    /// <summary>Staff listing with a signed cursor. Unknown or altered cursors are Invalid, not a crash or a wrong page.</summary>
+    public async Task<MerchantResult<MerchantListing>> ListAsync(Actor actor, int? limit, string? cursor, MerchantStatus? status, string? cacNumber, string? namePrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.Role is not ("Admin" or "Compliance"))
+        {
+            return MerchantResult<MerchantListing>.Fail(MerchantOutcome.Forbidden, "Only staff list merchants.");
+        }
+
+        var size = limit ?? DefaultPageSize;
+        if (size is < 1 or > MaxPageSize)
+        {
+            return Invalid<MerchantListing>("limit", $"limit must be between 1 and {MaxPageSize}.");
+        }
+
+        if (cacNumber is not null && !(cacNumber.Length == 6 && cacNumber.All(char.IsAsciiDigit)))
+        {
+            return Invalid<MerchantListing>("cac_number", "cac_number is exactly 6 digits.");
+        }
+
+        if (namePrefix is { Length: > 120 })
+        {
+            return Invalid<MerchantListing>("name_prefix", "name_prefix is at most 120 characters.");
+        }
+
+        var query = new MerchantListQuery(size, status, cacNumber, string.IsNullOrWhiteSpace(namePrefix) ? null : namePrefix.Trim());
+        if (cursor is not null)
+        {
+            if (cursors.Decode(cursor, query) is not { } position)
+            {
+                return Invalid<MerchantListing>("cursor", "The cursor is not valid for this listing. Start again without a cursor.");
+            }
+
+            query = query with { After = position };
+        }
+
+        var page = await store.ListAsync(query, cancellationToken);
+        return MerchantResult<MerchantListing>.Ok(new MerchantListing(page.Items, page.Next is null ? null : cursors.Encode(page.Next, query with { After = null })));
+    }
+
+    public Task<IReadOnlyDictionary<MerchantStatus, long>> CountsAsync(CancellationToken cancellationToken = default) => store.CountByStatusAsync(cancellationToken);
+
+    /// <summary>Timeline for the merchant itself or staff.</summary>
+    public async Task<IReadOnlyList<MerchantHistoryEntry>> HistoryAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        return allowed ? await store.HistoryAsync(id, cancellationToken) : [];
+    }
+
+    public static KybForm ToForm(Merchant merchant)
+    {
+        ArgumentNullException.ThrowIfNull(merchant);
+        return new KybForm
+        {
+            BusinessName = merchant.BusinessName,
+            CacNumber = merchant.CacNumber,
+            BusinessType = merchant.BusinessType,
+            RegisteredAddress = merchant.RegisteredAddress,
+            Website = merchant.Website,
+            Industry = merchant.Industry,
+            ContactEmail = merchant.Pii.ContactEmail,
+            ContactPhone = merchant.Pii.ContactPhone,
+            Owners = merchant.Pii.Owners.Select(o => new OwnerForm { Name = o.Name, DateOfBirth = o.DateOfBirth.ToDateTime(TimeOnly.MinValue), Nationality = o.Nationality, OwnershipPercent = o.OwnershipPercent }).ToList(),
+            AllSignificantOwnersListed = merchant.Pii.Owners.Count > 0,
+            BankName = merchant.Pii.Bank?.BankName,
+            AccountName = merchant.Pii.Bank?.AccountName,
+            AccountNumber = merchant.Pii.Bank?.AccountNumber,
+        };
+    }
+
+    public static string Describe(MerchantStatus status) => status switch
+    {
+        MerchantStatus.Draft => "a draft",
+        MerchantStatus.Submitted => "submitted",
+        MerchantStatus.InReview => "in review",
+        MerchantStatus.MoreInformationRequested => "waiting for more information",
+        MerchantStatus.Approved => "approved",
+        MerchantStatus.Rejected => "rejected",
+        _ => status.ToString(),
+    };
+
+    private async Task<MerchantResult<Merchant>> CreateAsync(Actor actor, Guid id, string name, string cac, BusinessType? type, string? address, string? website,
+        string? industry, MerchantPii pii, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var record = new MerchantRecord(id, name, cac, type, address, website, industry, await vault.SealAsync(id, pii, cancellationToken),
+            vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
+        var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.created", outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
+            "mer_" + id.ToString("N"), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+        return outcome switch
+        {
+            MerchantWriteOutcome.Done => MerchantResult<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
+            MerchantWriteOutcome.DuplicateCac => MerchantResult<Merchant>.Fail(MerchantOutcome.DuplicateCac, "A merchant with this CAC registration number is already registered.",
+                new Dictionary<string, string[]> { ["cac_number"] = ["This CAC registration number is already registered."] }),
+            MerchantWriteOutcome.DuplicateId => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "This account has already registered its merchant."),
+            _ => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "The merchant could not be created; try again."),
+        };
+    }
+
+    private async Task<MerchantResult<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken)
+    {
+        var outcome = await store.UpdateAsync(updated, expectedVersion, History(actor, updated, change, note), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(action, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
+            "mer_" + updated.Id.ToString("N"), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+        return outcome switch
+        {
+            MerchantWriteOutcome.Done => MerchantResult<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),
+            MerchantWriteOutcome.DuplicateCac => MerchantResult<Merchant>.Fail(MerchantOutcome.DuplicateCac, "Another merchant already uses this CAC registration number.",
+                new Dictionary<string, string[]> { ["cac_number"] = ["This CAC registration number is already registered."] }),
+            MerchantWriteOutcome.VersionConflict => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "Someone else changed this merchant after you opened it. Reload to see their change."),
+            _ => MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant."),
+        };
+    }
+
+    private async Task<Merchant> OpenAsync(MerchantRecord r, CancellationToken cancellationToken)
+    {
+        // Decryption failure is loud (CryptographicException): tampered data is never shown as if it were fine.
+        var pii = await vault.OpenAsync(r.Id, r.SealedPii, cancellationToken);
+        return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version);
+    }
+
+    private static MerchantHistoryEntry History(Actor actor, MerchantRecord record, string change, string? note) =>
+        new(record.Id, record.UpdatedAt, actor.Name ?? actor.UserId ?? "system", actor.Role, change, record.Status, note);
+
+    private static MerchantPii ToPii(KybForm form) => new(
+        (form.ContactEmail ?? "").Trim().ToLowerInvariant(),
+        Blank(form.ContactPhone),
+        form.Owners.Where(o => o.DateOfBirth is not null && o.Name is not null).Select(o => new BeneficialOwner(o.Name!.Trim(), DateOnly.FromDateTime(o.DateOfBirth!.Value),
+            (o.Nationality ?? "").Trim(), o.OwnershipPercent ?? 0)).ToList(),
+        string.IsNullOrWhiteSpace(form.AccountNumber) ? null : new SettlementAccount((form.BankName ?? "").Trim(), (form.AccountName ?? "").Trim(), form.AccountNumber.Trim()));
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static MerchantResult<T> Invalid<T>(string field, string message) =>
+        MerchantResult<T>.Fail(MerchantOutcome.Invalid, message, new Dictionary<string, string[]> { [field] = [message] });
+
+    private static string Api(string property) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(property);
+
+    private static string Form(string property) => property;
+
+    private static Dictionary<string, string[]> Errors(FluentValidation.Results.ValidationResult result, Func<string, string> name) => Errors(result.Errors, name);
+
+    private static Dictionary<string, string[]> Errors(IEnumerable<FluentValidation.Results.ValidationFailure> failures, Func<string, string> name) =>
+        failures.GroupBy(f => name(f.PropertyName)).ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray());
+}

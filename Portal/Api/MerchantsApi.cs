@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Portal.Auth;
+using Portal.Core.Merchants;
+
+namespace Portal.Api;
+
+/// <summary>/api/v1/merchants: seed 004's merchants API, with uniqueness that actually holds and tamper-proof cursors.</summary>
+internal static class MerchantsApi
+{
+    public static void MapMerchantsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapApiGroup("merchants", "Merchants");
+        group.MapPost("/", RegisterAsync).WithName("RegisterMerchant")
+            .WithSummary("Register a merchant (a merchant key registers its own business; staff register new ones). 409 if the CAC number is taken.");
+        group.MapGet("/", ListAsync).RequireAuthorization(PortalPolicies.Admin).WithName("ListMerchants")
+            .WithSummary("Merchants newest first (or by name with name_prefix), cursor-paged, filterable by status and exact CAC number.");
+        group.MapGet("/{merchantId}", GetAsync).WithName("GetMerchant")
+            .WithSummary("One merchant with its contact and owner details. Merchants can read only their own.");
+    }
+
+    public sealed record RegisterBody(string? BusinessName, string? CacNumber, string? ContactEmail);
+
+    public sealed record CreatedBody(string MerchantId, DateTimeOffset CreatedDate, string Status);
+
+    public sealed record SummaryDto(string MerchantId, string BusinessName, string CacNumber, string Status, DateTimeOffset CreatedDate, DateTimeOffset UpdatedDate);
+
+    public sealed record ListBody(IReadOnlyList<SummaryDto> Data, int Count, string? NextCursor);
+
+    public sealed record OwnerDto(string Name, DateOnly DateOfBirth, string Nationality, decimal OwnershipPercent);
+
+    public sealed record AccountDto(string BankName, string AccountName, string AccountNumberMasked);
+
+    public sealed record MerchantDto(
+        string MerchantId, string EntityType, string BusinessName, string CacNumber, string? BusinessType, string? RegisteredAddress, string? Website,
+        string? Industry, string ContactEmail, string? ContactPhone, IReadOnlyList<OwnerDto> Owners, AccountDto? SettlementAccount, string Status,
+        string? StatusNote, DateTimeOffset CreatedDate, DateTimeOffset UpdatedDate, long Version);
+
+    internal static async Task<Results<Created<CreatedBody>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterBody body, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
+    {
+        var result = await merchants.RegisterAsync(context.ToActor(), new RegisterMerchantRequest(body.BusinessName, body.CacNumber, body.ContactEmail), cancellationToken);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        var m = result.Value!;
+        return TypedResults.Created($"/api/v1/merchants/{m.DisplayId}", new CreatedBody(m.DisplayId, m.CreatedAt, Status(m.Status)));
+    }
+
+    internal static async Task<Results<Ok<ListBody>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        HttpContext context, MerchantService merchants, string? limit, string? cursor, string? status, string? cac_number, string? name_prefix, CancellationToken cancellationToken)
+    {
+        // limit and status arrive as strings so that "abc" or "-1" are a named 400, not a framework error.
+        int? size = null;
+        if (limit is not null)
+        {
+            if (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit must be an integer between 1 and {MerchantService.MaxPageSize}."] });
+            }
+
+            size = parsed;
+        }
+
+        MerchantStatus? filter = null;
+        if (status is not null)
+        {
+            if (ParseStatus(status) is not { } parsedStatus)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["status must be one of: " + string.Join(", ", Enum.GetValues<MerchantStatus>().Select(Status))] });
+            }
+
+            filter = parsedStatus;
+        }
+
+        var result = await merchants.ListAsync(context.ToActor(), size, cursor, filter, cac_number, name_prefix, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        var items = result.Value!.Items.Select(m => new SummaryDto("mer_" + m.Id.ToString("N"), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
+        return TypedResults.Ok(new ListBody(items, items.Count, result.Value.NextCursor));
+    }
+
+    internal static async Task<Results<Ok<MerchantDto>, ProblemHttpResult>> GetAsync(string merchantId, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
+    {
+        if (ParseId(merchantId) is not { } id)
+        {
+            return TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var result = await merchants.GetAsync(context.ToActor(), id, cancellationToken);
+        if (!result.Succeeded)
+        {
+            return TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var m = result.Value!;
+        return TypedResults.Ok(new MerchantDto(m.DisplayId, Merchant.EntityType, m.BusinessName, m.CacNumber, m.BusinessType?.ToString(), m.RegisteredAddress, m.Website,
+            m.Industry, m.Pii.ContactEmail, m.Pii.ContactPhone, m.Pii.Owners.Select(o => new OwnerDto(o.Name, o.DateOfBirth, o.Nationality, o.OwnershipPercent)).ToList(),
+            m.Pii.Bank is { } bank ? new AccountDto(bank.BankName, bank.AccountName, bank.MaskedNumber) : null, Status(m.Status), m.StatusNote, m.CreatedAt, m.UpdatedAt, m.Version));
+    }
+
+    /// <summary>Status names on the wire: snake_case, like every other field.</summary>
+    public static string Status(MerchantStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+
+    private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
+
+    private static Guid? ParseId(string value) =>
+        value.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+
+    private static Results<Created<CreatedBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<Merchant> result) => result.Outcome switch
+    {
+        MerchantOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: result.Message),
+        _ => ToProblem(result.Outcome, result.Message),
+    };
+
+    private static Results<Ok<ListBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<MerchantListing> result) => result.Outcome switch
+    {
+        MerchantOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: result.Message),
+        _ => ToProblem(result.Outcome, result.Message),
+    };
+
+    private static ProblemHttpResult ToProblem(MerchantOutcome outcome, string? message) => outcome switch
+    {
+        MerchantOutcome.DuplicateCac => TypedResults.Problem(title: "CAC number already registered", detail: message, statusCode: StatusCodes.Status409Conflict),
+        MerchantOutcome.Conflict => TypedResults.Problem(title: "Conflict", detail: message, statusCode: StatusCodes.Status409Conflict),
+        MerchantOutcome.Forbidden => TypedResults.Problem(title: "Forbidden", detail: message, statusCode: StatusCodes.Status403Forbidden),
+        MerchantOutcome.NotFound => TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound),
+        _ => TypedResults.Problem(title: "Request failed", detail: message, statusCode: StatusCodes.Status400BadRequest),
+    };
+}
