@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Portal.Components.Shared;
+using Portal.Core.Merchants;
+
+namespace Portal.Components.Onboarding;
+
+/// <summary>A wizard step: a MudForm over the shared <see cref="KybForm"/>, validated field by field with the API's validators.</summary>
+public abstract class KybStepBase : ComponentBase
+{
+    protected MudForm Form { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public KybForm Model { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public FluentValueValidator Validator { get; set; } = default!;
+
+    public async Task<bool> ValidateAsync()
+    {
+        await Form.ValidateAsync();
+        return Form.IsValid;
+    }
+}
