@@ -15,6 +15,24 @@ fi
 export PORTAL_CHROMIUM="${PORTAL_CHROMIUM:-$(command -v chromium)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# 1b. DynamoDB Local for the DynamoDB contract tests: Java 17 plus the jar bundled in an npm package (pack + untar only,
+# its dependencies are not needed and the other wrappers download the jar at run time).
+if ! command -v java >/dev/null 2>&1; then
+  log "Installing Java 17 for DynamoDB Local"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+fi
+if [ ! -f .tools/dynamodb-local/DynamoDBLocal.jar ]; then
+  log "Unpacking DynamoDB Local"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack amplify-dynamodb-simulator@2.9.30 --silent >/dev/null && tar xzf amplify-dynamodb-simulator-*.tgz)
+  rm -rf .tools/dynamodb-local && mkdir -p .tools/dynamodb-local
+  mv "$tmp"/package/emulator/* .tools/dynamodb-local/
+  rm -rf "$tmp"
+fi
+export PORTAL_DYNAMODB_LOCAL_DIR="$PWD/.tools/dynamodb-local"
+
 # 2. Packages and build.
 log "Restoring and building"
 dotnet restore Portal.sln --nologo -v quiet
