@@ -79,7 +79,14 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Merchant?> GetOwnAsync(Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        return actor.MerchantId is { } id && await store.GetAsync(id, cancellationToken) is { } record ? await OpenAsync(record, cancellationToken) : null;
+        if (actor.MerchantId is not { } id || await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return null;
+        }
+
+        var merchant = await OpenAsync(record, cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.viewed", AuditOutcome.Success, merchant.DisplayId, "own"), cancellationToken);
+        return merchant;
     }
 
     /// <summary>Saves the wizard after a step: creates the draft on the first save. Only the fields of valid steps are required.</summary>

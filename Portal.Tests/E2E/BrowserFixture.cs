@@ -10,13 +10,29 @@ namespace Portal.Tests.E2E;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private IPlaywright? _playwright;
-
-    public IBrowser Browser { get; private set; } = default!;
+    private IBrowser? _browser;
 
     public static string ExecutablePath => Environment.GetEnvironmentVariable("PORTAL_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The browser, launched on first use: a run without E2E tests (a filtered run) never starts Chromium.</summary>
+    public async Task<IBrowser> GetAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _browser ??= await LaunchAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IBrowser> LaunchAsync()
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -24,7 +40,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,
             Headless = true,
@@ -34,11 +50,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Browser is not null)
+        if (_browser is not null)
         {
-            await Browser.DisposeAsync();
+            await _browser.DisposeAsync();
         }
 
         _playwright?.Dispose();
+        _gate.Dispose();
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class PortalSession : IAsyncDisposable
         var factory = new PortalFactory();
         configure?.Invoke(factory);
         var baseUrl = factory.StartKestrel();
-        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });
+        var context = await (await browser.GetAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
         return new PortalSession(factory, baseUrl, context, page);

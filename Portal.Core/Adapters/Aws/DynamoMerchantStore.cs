@@ -372,7 +372,8 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     }
 
     // The id makes equal names or equal creation times distinct and gives them a stable order.
-    private static string SortValue(string sortKey, Guid id) => sortKey + "#" + id.ToString("N");
+    // U+0001 sorts below every name character, so "ACME" comes before "ACME BAKERY" exactly as in SQLite (name, then id).
+    private static string SortValue(string sortKey, Guid id) => sortKey + "\u0001" + id.ToString("N");
 
     private Put PutGuard(MerchantRecord merchant) => new()
     {
