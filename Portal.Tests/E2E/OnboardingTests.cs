@@ -26,8 +26,13 @@ public sealed class OnboardingTests(BrowserFixture browser)
     {
         await using var session = await PortalSession.StartAsync(browser);
         var (user, _) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
-        var cac = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var cac = Random.Shared.Next(100_000, 999_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var page = session.Page;
+        // Another merchant, so that the admin's search has something to filter out.
+        var merchants = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Portal.Core.Merchants.MerchantService>(session.Factory.Services);
+        var seeded = await merchants.RegisterAsync(new Portal.Core.Actor("seed", "seed", PortalRoles.Admin, null, null),
+            new Portal.Core.Merchants.RegisterMerchantRequest("Other Shop Ltd", "999998", "other@shop.example"));
+        seeded.Succeeded.ShouldBeTrue(seeded.Message);
 
         await session.SignInAsync(user.Email!, PortalFactory.Password);
         await page.GotoAsync("/onboarding");
@@ -98,13 +103,15 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await session.EnrolTotpAsync();
         await page.GotoAsync("/admin/merchants");
         await session.WaitForInteractiveAsync();
+        var rows = page.Locator("[data-testid=merchants-grid] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
         await page.GetByPlaceholder("CAC number or business name").FillAsync(cac);
-        var row = page.Locator("[data-testid=merchants-grid] tbody tr").Filter(new() { HasText = "Lagos Crafts Ltd" });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        var row = rows.Filter(new() { HasText = "Lagos Crafts Ltd" });
         await row.WaitForAsync();
-        (await page.Locator("[data-testid=merchants-grid] tbody tr").CountAsync()).ShouldBe(1);
         await session.ScreenshotAsync("admin-merchants");
         await row.ClickAsync();
-        await page.WaitForURLAsync(new Regex("/admin/merchants/[0-9a-f]{32}$"));
+        await page.WaitForURLAsync(new Regex("/admin/merchants/[0-9a-f]{32}$"), new() { WaitUntil = WaitUntilState.Commit });
         (await page.Locator("[data-testid=account-number]").InnerTextAsync()).ShouldBe("******6789");
         await page.ClickAsync("[data-testid=reveal-account]");
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Reveal", Exact = true }).ClickAsync();
