@@ -42,7 +42,7 @@ finally
 static IEnumerable<(string, Func<Random, MerchantListQuery>)> Scenarios(int size) =>
 [
     ("newest first, first page", _ => new MerchantListQuery(20)),
-    ("newest first, random deep page (keyset)", r => new MerchantListQuery(20, After: new MerchantKeyset(MerchantSort.CreatedKey(BenchClock.Start.AddMilliseconds((20 + r.Next(size - 20)) * 500.0)), Guid.Empty))),
+    ("random deep page (keyset)", r => new MerchantListQuery(20, After: new MerchantKeyset(MerchantSort.CreatedKey(BenchClock.Start.AddMilliseconds((20 + r.Next(size - 20)) * 500.0)), Guid.Empty))),
     ("status = submitted", _ => new MerchantListQuery(20, Status: MerchantStatus.Submitted)),
     ("exact CAC number", r => new MerchantListQuery(20, CacNumber: (100_000 + r.Next(0, 900)).ToString(CultureInfo.InvariantCulture))),
     ("business-name prefix", r => new MerchantListQuery(20, NamePrefix: "Shop " + r.Next(1, 9))),
@@ -51,9 +51,9 @@ static IEnumerable<(string, Func<Random, MerchantListQuery>)> Scenarios(int size
 static async Task<(double P50, double P99)> MeasureAsync(SqliteMerchantStore store, Func<Random, MerchantListQuery> make, int count)
 {
     var random = new Random(42);
-    for (var i = 0; i < 50; i++)
+    for (var i = 0; i < 1_000; i++)
     {
-        await store.ListAsync(make(random), CancellationToken.None); // warm-up
+        await store.ListAsync(make(random), CancellationToken.None); // warm-up: JIT and page cache, so sizes compare fairly
     }
 
     var samples = new double[count];
