@@ -27,6 +27,8 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantPiiVault>();
         services.AddSingleton<Merchants.MerchantCursor>();
         services.AddSingleton<Merchants.MerchantService>();
+        services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Kyc.KycDocumentService>();
         return services;
     }
 
@@ -44,6 +46,9 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Kyc.IDocumentStore>(sp => new EncryptedFileDocumentStore(
+            sp.GetRequiredService<EmbeddedDataFolder>().Sub("documents"), sp.GetRequiredService<IKeyRing>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("outbox"),
             sp.GetRequiredService<TimeProvider>(),

@@ -35,6 +35,7 @@ app.MapMeApi();
 app.MapAuditApi();
 app.MapUsersApi();
 app.MapMerchantsApi();
+app.MapKycDocumentsApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -39,3 +39,6 @@ internal sealed class ApiBodyLimit(Stream inner, long maxBytes) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>Endpoint metadata: this endpoint accepts bodies up to <see cref="MaxBytes"/> (file uploads).</summary>
+internal sealed record LargeBody(long MaxBytes);

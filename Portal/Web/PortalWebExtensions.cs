@@ -94,12 +94,14 @@ internal static class PortalWebExtensions
     public static void UseApiBodyLimit(this WebApplication app, long maxBytes = ApiBodyLimit.DefaultMaxBytes) =>
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.Use(async (context, next) =>
         {
-            if (context.Request.ContentLength > maxBytes)
+            // Endpoints that stream files declare their own limit (and enforce it while streaming).
+            var limit = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>()?.MaxBytes ?? maxBytes;
+            if (context.Request.ContentLength > limit)
             {
                 throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
             }
 
-            context.Request.Body = new ApiBodyLimit(context.Request.Body, maxBytes);
+            context.Request.Body = new ApiBodyLimit(context.Request.Body, limit);
             await next();
         }));
 

@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Portal.Core.Merchants;
+
+namespace Portal.Core.Kyc;
+
+public enum DocumentType
+{
+    CertificateOfIncorporation,
+    DirectorId,
+    ProofOfAddress,
+    BankStatement,
+}
+
+public enum DocumentState
+{
+    Missing,
+    Uploaded,
+    Accepted,
+    Rejected,
+}
+
+/// <summary>One uploaded version of a merchant's document. The bytes live in <see cref="IDocumentStore"/>.</summary>
+public sealed record KycDocumentVersion(
+    Guid MerchantId,
+    DocumentType Type,
+    string VersionId,
+    DocumentFormat Format,
+    long Length,
+    string Sha256,
+    DateTimeOffset UploadedAt,
+    string UploadedBy,
+    DocumentState State,
+    string? Reason);
+
+/// <summary>What a merchant must provide and where each requirement stands (the newest version decides).</summary>
+public sealed record DocumentRequirement(DocumentType Type, DocumentState State, KycDocumentVersion? Current, int Versions);
+
+/// <summary>KYC settings, section <c>Kyc</c>.</summary>
+public sealed class KycOptions
+{
+    public const string Section = "Kyc";
+
+    [Range(1024, 100 * 1024 * 1024)]
+    public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Required documents per business type; a type not listed needs all four.</summary>
+    public Dictionary<BusinessType, DocumentType[]> RequiredDocuments { get; set; } = new()
+    {
+        [BusinessType.SoleProprietorship] = [DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement],
+        [BusinessType.Partnership] = [DocumentType.CertificateOfIncorporation, DocumentType.DirectorId, DocumentType.ProofOfAddress],
+    };
+
+    public IReadOnlyList<DocumentType> RequiredFor(BusinessType? type) =>
+        type is { } t && RequiredDocuments.TryGetValue(t, out var list) && list.Length > 0 ? list : Enum.GetValues<DocumentType>();
+}
+
+/// <summary>Document metadata (which versions exist and their review state). Bytes are in <see cref="IDocumentStore"/>.</summary>
+public interface IKycDocumentRecords
+{
+    Task AddAsync(KycDocumentVersion version, CancellationToken cancellationToken);
+
+    /// <summary>All versions of a merchant's documents, newest first.</summary>
+    Task<IReadOnlyList<KycDocumentVersion>> ListAsync(Guid merchantId, CancellationToken cancellationToken);
+}

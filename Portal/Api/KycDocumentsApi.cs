@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Portal.Auth;
+using Portal.Core.Kyc;
+using Portal.Web;
+
+namespace Portal.Api;
+
+/// <summary>/api/v1/merchants/{id}/documents: KYC documents, uploaded as the raw request body and streamed to encrypted storage.</summary>
+internal static class KycDocumentsApi
+{
+    // Generous transport limit; the configured Kyc:MaxUploadBytes is enforced while streaming.
+    private const long TransportLimit = 101L * 1024 * 1024;
+
+    public static void MapKycDocumentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapApiGroup("merchants/{merchantId}/documents", "KYC documents");
+        group.MapGet("/", ListAsync).WithName("ListKycDocuments").WithSummary("Required documents and the state of each (missing, uploaded, accepted, rejected).");
+        group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit)).WithName("UploadKycDocument")
+            .WithSummary("Upload a new version (PDF, JPEG or PNG, decided by the file's bytes) as the raw request body.");
+        group.MapGet("/{type}/versions/{versionId}", DownloadAsync).WithName("DownloadKycDocument").WithSummary("One version's content (audited).");
+    }
+
+    public sealed record VersionDto(string VersionId, string Format, long Length, string Sha256, DateTimeOffset UploadedAt, string State, string? Reason);
+
+    public sealed record RequirementDto(string Type, string State, VersionDto? Current, int Versions);
+
+    internal static async Task<Results<Ok<IReadOnlyList<RequirementDto>>, ProblemHttpResult>> ListAsync(string merchantId, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
+    {
+        var requirements = ParseMerchant(merchantId) is { } id ? await documents.RequirementsAsync(context.ToActor(), id, cancellationToken) : null;
+        return requirements is null
+            ? NotFound()
+            : TypedResults.Ok<IReadOnlyList<RequirementDto>>(requirements.Select(r => new RequirementDto(Name(r.Type), Name(r.State), r.Current is null ? null : Dto(r.Current), r.Versions)).ToList());
+    }
+
+    internal static async Task<Results<Created<VersionDto>, ProblemHttpResult>> UploadAsync(string merchantId, string type, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
+    {
+        if (ParseMerchant(merchantId) is not { } id || ParseType(type) is not { } documentType)
+        {
+            return NotFound();
+        }
+
+        if (context.Request.ContentLength > documents.MaxUploadBytes)
+        {
+            return TypedResults.Problem(title: "File too large", detail: $"The file is larger than {documents.MaxUploadBytes / (1024 * 1024)} MB.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var result = await documents.UploadAsync(context.ToActor(), id, documentType, context.Request.Body, cancellationToken);
+        return result.Outcome switch
+        {
+            UploadOutcome.Stored => TypedResults.Created($"/api/v1/merchants/{merchantId}/documents/{type}/versions/{result.Version!.VersionId}", Dto(result.Version)),
+            UploadOutcome.UnsupportedFormat => TypedResults.Problem(title: "Unsupported file", detail: result.Message, statusCode: StatusCodes.Status415UnsupportedMediaType),
+            UploadOutcome.TooLarge => TypedResults.Problem(title: "File too large", detail: result.Message, statusCode: StatusCodes.Status413PayloadTooLarge),
+            UploadOutcome.Locked => TypedResults.Problem(title: "Application closed", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            _ => NotFound(),
+        };
+    }
+
+    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(string merchantId, string type, string versionId, HttpContext context,
+        KycDocumentService documents, CancellationToken cancellationToken)
+    {
+        if (ParseMerchant(merchantId) is not { } id || ParseType(type) is not { } documentType
+            || await documents.OpenAsync(context.ToActor(), id, documentType, versionId, cancellationToken) is not { } opened)
+        {
+            return NotFound();
+        }
+
+        return TypedResults.Stream(opened.Content, DocumentIntake.ContentType(opened.Version.Format), $"{type}-{versionId}.{Extension(opened.Version.Format)}");
+    }
+
+    private static VersionDto Dto(KycDocumentVersion v) => new(v.VersionId, Name(v.Format), v.Length, v.Sha256, v.UploadedAt, Name(v.State), v.Reason);
+
+    private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    private static DocumentType? ParseType(string value) => Enum.GetValues<DocumentType>().Cast<DocumentType?>().FirstOrDefault(t => Name(t!.Value) == value);
+
+    private static Guid? ParseMerchant(string value) =>
+        value.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+
+    private static string Extension(DocumentFormat format) => format switch
+    {
+        DocumentFormat.Pdf => "pdf",
+        DocumentFormat.Jpeg => "jpg",
+        _ => "png",
+    };
+
+    private static ProblemHttpResult NotFound() => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound);
+}
