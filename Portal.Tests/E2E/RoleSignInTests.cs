@@ -8,7 +8,7 @@ public sealed class RoleSignInTests(BrowserFixture browser)
 {
     public static TheoryData<string, string, string[]> Roles() => new()
     {
-        { "merchant1@demo.local", PortalRoles.Merchant, ["/", "/onboarding", "/payments", "/disputes", "/developers", "/account/mfa"] },
+        { "merchant1@demo.local", PortalRoles.Merchant, ["/", "/onboarding", "/documents", "/payments", "/disputes", "/developers", "/account/mfa"] },
         { "admin@demo.local", PortalRoles.Admin, ["/", "/admin/kyc", "/admin/merchants", "/admin/transactions", "/admin/fraud", "/admin/disputes", "/account/mfa"] },
         { "compliance@demo.local", PortalRoles.Compliance, ["/", "/compliance/audit", "/compliance/reports", "/account/mfa"] },
     };

@@ -32,7 +32,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var links = NavLinksFor(PortalPolicies.Merchant);
 
-        links.ShouldBe(["/", "/onboarding", "/payments", "/disputes", "/developers", "/account/mfa"]);
+        links.ShouldBe(["/", "/onboarding", "/documents", "/payments", "/disputes", "/developers", "/account/mfa"]);
     }
 
     [Fact]
