@@ -66,10 +66,11 @@ public sealed class S3DocumentStoreTests(S3rver s3rver) : DocumentStoreContract
         request.Headers["x-amz-server-side-encryption-bucket-key-enabled"].ShouldBe("true", StringCompareShould.IgnoreCase);
     }
 
-    private static async Task<S3DocumentStore> NewStoreAsync(IAmazonS3 client)
+    // The bucket is made with the plain client, so that a capturing client sees only the store's own requests.
+    private async Task<S3DocumentStore> NewStoreAsync(IAmazonS3 client)
     {
         var bucket = $"kyc-{Guid.NewGuid():N}";
-        await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, Ct);
+        await (await s3rver.GetClientAsync()).PutBucketAsync(new PutBucketRequest { BucketName = bucket }, Ct);
         return new S3DocumentStore(client, new S3DocumentStoreOptions { BucketName = bucket, KmsKeyId = KmsKeyId, UseChunkEncoding = false }, TimeProvider.System);
     }
 
