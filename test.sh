@@ -33,6 +33,13 @@ if [ ! -f .tools/dynamodb-local/DynamoDBLocal.jar ]; then
 fi
 export PORTAL_DYNAMODB_LOCAL_DIR="$PWD/.tools/dynamodb-local"
 
+# 1c. s3rver for the S3 document store contract tests (node is already needed for DynamoDB Local's npm pack).
+if [ ! -f .tools/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
+  log "Installing s3rver"
+  npm install --prefix .tools/s3rver s3rver@3.7.1 --no-audit --no-fund --silent
+fi
+export PORTAL_S3RVER_DIR="$PWD/.tools/s3rver"
+
 # 2. Packages and build.
 log "Restoring and building"
 dotnet restore Portal.sln --nologo -v quiet
