@@ -59,6 +59,20 @@ public abstract class DocumentStoreContract
     }
 
     [Fact]
+    public async Task Quick_successive_versions_list_in_the_order_they_were_stored()
+    {
+        var store = await CreateStoreAsync();
+        var key = NewKey();
+        var versions = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            versions.Add(await store.PutAsync(key, new MemoryStream(RandomBytes(10)), "image/png", Ct));
+        }
+
+        (await store.ListVersionsAsync(key, Ct)).Select(v => v.VersionId).ShouldBe(Enumerable.Reverse(versions).ToList());
+    }
+
+    [Fact]
     public async Task Unknown_keys_and_versions_are_null_and_keys_do_not_leak_into_each_other()
     {
         var store = await CreateStoreAsync();

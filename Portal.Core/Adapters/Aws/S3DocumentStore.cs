@@ -48,7 +48,7 @@ internal sealed class S3DocumentStore : IDocumentStore
     public async Task<string> PutAsync(string documentKey, Stream content, string contentType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var versionId = Guid.CreateVersion7(_clock.GetUtcNow()).ToString("N");
+        var versionId = DocumentVersionIds.Next(_clock);
         var key = ObjectKey(documentKey, versionId);
 
         // Rented: an 8 MiB array per put would land on the large object heap every time.

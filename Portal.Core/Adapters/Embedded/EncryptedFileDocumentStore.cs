@@ -22,7 +22,7 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
     public async Task<string> PutAsync(string documentKey, Stream content, string contentType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var versionId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
+        var versionId = DocumentVersionIds.Next(clock);
         var folder = Folder(documentKey);
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $"{versionId}.partial");
