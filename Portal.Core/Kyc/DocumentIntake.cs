@@ -51,7 +51,7 @@ public static class DocumentIntake
 }
 
 /// <summary>The upload as the store reads it: signature replayed, bytes counted against the limit, hashed as they pass.</summary>
-public sealed class IntakeStream : Stream
+public sealed class IntakeStream : Streams.ReadOnlyStream
 {
     private readonly Stream _source;
     private readonly byte[] _head;
@@ -78,16 +78,7 @@ public sealed class IntakeStream : Stream
     /// <summary>Hex SHA-256 of everything read; available once the stream has been read to the end.</summary>
     public string Sha256 => _hash ?? throw new InvalidOperationException("The upload has not been read to the end.");
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -120,14 +111,6 @@ public sealed class IntakeStream : Stream
 
         _sha256.AppendData(bytes);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -97,35 +97,21 @@ public abstract class DocumentStoreContract
     }
 
     /// <summary>Delivers <c>failAfter</c> random bytes, then fails like a client that went away.</summary>
-    protected sealed class FailingStream(long failAfter) : Stream
+    protected sealed class FailingStream(long failAfter) : Portal.Core.Streams.ReadOnlyStream
     {
         private long _position;
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_position >= failAfter)
             {
                 throw new IOException("The client went away.");
             }
 
-            var n = (int)Math.Min(count, failAfter - _position);
-            RandomNumberGenerator.Fill(buffer.AsSpan(offset, n));
+            var n = (int)Math.Min(buffer.Length, failAfter - _position);
+            RandomNumberGenerator.Fill(buffer.Span[..n]);
             _position += n;
-            return n;
+            return ValueTask.FromResult(n);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,24 +1,17 @@
 namespace Portal.Web;
 
 /// <summary>A read-only stream that fails with 413 once more than <c>maxBytes</c> have been read (covers chunked bodies with no Content-Length).</summary>
-internal sealed class ApiBodyLimit(Stream inner, long maxBytes) : Stream
+internal sealed class ApiBodyLimit(Stream inner, long maxBytes) : Portal.Core.Streams.ReadOnlyStream
 {
     public const long DefaultMaxBytes = 64 * 1024;
     private long _read;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer, cancellationToken));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private int Count(int read)
     {
@@ -30,14 +23,6 @@ internal sealed class ApiBodyLimit(Stream inner, long maxBytes) : Stream
 
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Endpoint metadata: this endpoint accepts bodies up to <see cref="MaxBytes"/> (file uploads).</summary>

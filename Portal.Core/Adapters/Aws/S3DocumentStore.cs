@@ -222,33 +222,18 @@ internal sealed class S3DocumentStore : IDocumentStore
     private static string ObjectKey(string documentKey, string versionId) => $"{documentKey}/{versionId}";
 
     /// <summary>The object's body; disposing it disposes the response, which returns the connection.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    private sealed class ResponseStream(GetObjectResponse response) : Streams.ReadOnlyStream
     {
         private readonly Stream _inner = response.ResponseStream;
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => response.ContentLength;
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
 
         public override int Read(Span<byte> buffer) => _inner.Read(buffer);
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            _inner.ReadAsync(buffer, offset, count, cancellationToken);
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             _inner.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

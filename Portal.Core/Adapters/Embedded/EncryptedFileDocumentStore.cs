@@ -183,7 +183,7 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
         Encoding.UTF8.GetBytes($"{documentKey}\u001f{versionId}\u001f{index.ToString(CultureInfo.InvariantCulture)}\u001f{(isFinal ? 1 : 0)}");
 
     /// <summary>Decrypts chunk by chunk as the caller reads; any mismatch or a missing last chunk throws.</summary>
-    private sealed class DecryptingStream(FileStream file, byte[] key, byte[] nonce, string documentKey, string versionId) : Stream
+    private sealed class DecryptingStream(FileStream file, byte[] key, byte[] nonce, string documentKey, string versionId) : Streams.ReadOnlyStream
     {
         private readonly AesGcm _aes = new(key, 16);
         private readonly byte[] _plain = new byte[ChunkSize];
@@ -194,14 +194,6 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
         private int _offset;
         private long _index;
         private bool _sawFinal;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -220,9 +212,6 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
             _offset += n;
             return n;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         private async Task NextChunkAsync(CancellationToken cancellationToken)
         {
@@ -256,14 +245,6 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
             _available = length;
             _offset = 0;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,21 +1,12 @@
 namespace Portal.Components.Kyc;
 
 /// <summary>Reports read progress (whole percents, at most once per percent) of a stream of known size.</summary>
-internal sealed class ProgressStream(Stream inner, long total, Func<double, Task> report) : Stream
+internal sealed class ProgressStream(Stream inner, long total, Func<double, Task> report) : Portal.Core.Streams.ReadOnlyStream
 {
     private long _read;
     private int _lastPercent = -1;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -30,14 +21,6 @@ internal sealed class ProgressStream(Stream inner, long total, Func<double, Task
 
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
