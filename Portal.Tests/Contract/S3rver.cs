@@ -1,8 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -20,9 +16,8 @@ public sealed class S3rver : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Lazy<Task<IAmazonS3>> _client;
-    private readonly List<string> _output = [];
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), $"portal-s3rver-{Guid.NewGuid():N}");
-    private Process? _process;
+    private EmulatorProcess? _process;
 
     public S3rver() => _client = new(StartAsync);
 
@@ -48,13 +43,10 @@ public sealed class S3rver : IAsyncLifetime
             (await _client.Value).Dispose();
         }
 
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _process.DisposeAsync();
         }
-
-        _process?.Dispose();
         if (Directory.Exists(_dataDir))
         {
             Directory.Delete(_dataDir, recursive: true);
@@ -75,9 +67,7 @@ public sealed class S3rver : IAsyncLifetime
 
     private async Task<IAmazonS3> StartAsync()
     {
-        var dir = Environment.GetEnvironmentVariable("PORTAL_S3RVER_DIR") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(RepoRoot(), ".tools", "s3rver");
+        var dir = EmulatorProcess.ToolDirectory("PORTAL_S3RVER_DIR", "s3rver");
         var script = Path.Combine(dir, "node_modules", "s3rver", "bin", "s3rver.js");
         if (!File.Exists(script))
         {
@@ -85,98 +75,21 @@ public sealed class S3rver : IAsyncLifetime
         }
 
         Directory.CreateDirectory(_dataDir);
-        var port = FreePort();
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { script, "-d", _dataDir, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        try
-        {
-            _process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
-        }
-        catch (Win32Exception ex)
-        {
-            throw new InvalidOperationException("node is not installed (s3rver needs Node.js). Install it, then run ./test.sh.", ex);
-        }
-
-        // Drained so that node never blocks on a full pipe; kept to explain a failed start.
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
+        var port = EmulatorProcess.FreePort();
+        _process = EmulatorProcess.Start("s3rver", "node", dir, [script, "-d", _dataDir, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)],
+            "node is not installed (s3rver needs Node.js). Install it, then run ./test.sh.");
         ServiceUrl = new Uri($"http://127.0.0.1:{port}");
         var client = NewClient(ServiceUrl);
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
-            {
-                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await client.ListBucketsAsync(attempt.Token);
-                return client;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or AmazonServiceException or AmazonClientException)
-            {
-                if (_process.HasExited || deadline.Elapsed > StartTimeout)
-                {
-                    client.Dispose();
-                    throw new InvalidOperationException(
-                        $"s3rver did not answer on port {port} within {StartTimeout.TotalSeconds:0} s (exited: {_process.HasExited}). Output:\n{string.Join('\n', Snapshot())}", ex);
-                }
-            }
-
-            await Task.Delay(100);
+            await _process.WaitUntilReadyAsync(token => client.ListBucketsAsync(token), StartTimeout, TimeSpan.FromMilliseconds(100));
+            return client;
         }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
+        catch
         {
-            return;
+            client.Dispose();
+            throw;
         }
-
-        lock (_output)
-        {
-            _output.Add(line);
-        }
-    }
-
-    private List<string> Snapshot()
-    {
-        lock (_output)
-        {
-            return [.. _output];
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Portal.sln above {AppContext.BaseDirectory}; set PORTAL_S3RVER_DIR.");
     }
 
     /// <summary>Puts a handler in front of the SDK's HTTP stack: one HttpClient per S3 client, never cached or disposed by the SDK.</summary>
