@@ -1,0 +1,39 @@
+namespace Portal.Core.Payments;
+
+/// <summary>
+/// The payment processor port: the sandbox (test tokens, no network) or Stripe (PaymentIntents). Calls carry the
+/// portal's idempotency key so a retried call never charges twice.
+/// </summary>
+public interface IPaymentProcessor
+{
+    /// <summary>Short name stored with each payment (<c>sandbox</c>, <c>stripe</c>).</summary>
+    string Name { get; }
+
+    Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken);
+
+    Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken);
+}
+
+public sealed record ProcessorCharge(Guid PaymentId, Guid MerchantId, long Amount, string Currency, string CustomerId, string PaymentMethod, string IdempotencyKey);
+
+public sealed record ProcessorRefund(Guid RefundId, Guid PaymentId, string PaymentReference, long Amount, string Currency, string IdempotencyKey);
+
+public enum ProcessorOutcome
+{
+    Succeeded,
+
+    /// <summary>Declined for good (e.g. <c>insufficient_funds</c>): retrying the same payment will not help.</summary>
+    Declined,
+
+    /// <summary>A transient error (e.g. <c>processing_error</c>, a timeout): the client may retry with a new key.</summary>
+    Error,
+}
+
+/// <summary>
+/// The processor's answer. <see cref="DisputeExpected"/> is the sandbox's way to say a dispute will follow (its
+/// <c>pm_card_createDispute</c> token); real processors report disputes through their webhooks instead.
+/// </summary>
+public sealed record ProcessorResult(ProcessorOutcome Outcome, string? Reference, string? FailureCode = null, string? Message = null, bool DisputeExpected = false)
+{
+    public bool Retryable => Outcome == ProcessorOutcome.Error;
+}

@@ -1,0 +1,31 @@
+namespace Portal.Core.Payments;
+
+/// <summary>
+/// What a processor tells the portal later, through its own webhooks (e.g. Stripe's <c>charge.dispute.created</c>).
+/// Implemented by the payment service; inbound webhook endpoints verify, de-duplicate and then call it.
+/// </summary>
+public interface IProcessorNotifications
+{
+    /// <summary>Applies the notification to the payment with that processor reference; false when no payment has it.</summary>
+    Task<bool> ApplyAsync(ProcessorNotification notification, CancellationToken cancellationToken);
+}
+
+public enum ProcessorNotificationType
+{
+    Succeeded,
+    Failed,
+    Refunded,
+    DisputeCreated,
+}
+
+/// <param name="Reference">The processor's id of the payment (Stripe: the PaymentIntent id).</param>
+/// <param name="EventId">The processor's event id, for logs and the payment's timeline.</param>
+public sealed record ProcessorNotification(
+    ProcessorNotificationType Type,
+    string Reference,
+    string EventId,
+    string? FailureCode = null,
+    string? Message = null,
+    long? Amount = null,
+    string? DisputeId = null,
+    string? DisputeReason = null);
