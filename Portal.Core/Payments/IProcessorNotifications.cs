@@ -18,8 +18,10 @@ public enum ProcessorNotificationType
     DisputeCreated,
 }
 
-/// <param name="Reference">The processor's id of the payment (Stripe: the PaymentIntent id).</param>
-/// <param name="EventId">The processor's event id, for logs and the payment's timeline.</param>
+/// <summary>
+/// One notification. <see cref="Reference"/> is the processor's id of the payment (Stripe: the PaymentIntent id);
+/// <see cref="EventId"/> the processor's event id, for logs and the payment's timeline.
+/// </summary>
 public sealed record ProcessorNotification(
     ProcessorNotificationType Type,
     string Reference,
