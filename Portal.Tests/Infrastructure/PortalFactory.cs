@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Auth;
 using Portal.Core;
 using Portal.Core.ApiKeys;
+using Portal.Core.Merchants;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -103,6 +104,24 @@ public class PortalFactory : WebApplicationFactory<Program>
         Assert.True(created.Succeeded, created.Error);
         return (actor, created.Value!.Secret);
     }
+
+    /// <summary>A merchant that passed KYC (registered, then approved in the store as a review would) with an API key.</summary>
+    public async Task<(Actor Merchant, string Secret)> ApprovedMerchantKeyAsync()
+    {
+        var (actor, secret) = await MerchantKeyAsync();
+        var cac = Interlocked.Increment(ref _nextCac).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        var registered = await Services.GetRequiredService<MerchantService>().RegisterAsync(actor, new RegisterMerchantRequest("Shop " + cac, cac, "owner@shop.example"));
+        Assert.True(registered.Succeeded, registered.Message);
+        var store = Services.GetRequiredService<IMerchantStore>();
+        var record = (await store.GetAsync(actor.MerchantId!.Value, CancellationToken.None))!;
+        var now = DateTimeOffset.UtcNow;
+        var approved = record with { Status = MerchantStatus.Approved, UpdatedAt = now, Version = record.Version + 1 };
+        (await store.UpdateAsync(approved, record.Version, new MerchantHistoryEntry(record.Id, now, "test", PortalRoles.Admin, "approved", MerchantStatus.Approved, null),
+            CancellationToken.None)).ShouldBe(MerchantWriteOutcome.Done);
+        return (actor, secret);
+    }
+
+    private static int _nextCac = Random.Shared.Next(100_000, 800_000);
 
     public HttpClient ClientWithBearer(string token)
     {
