@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -127,30 +126,26 @@ internal sealed class StripeWebhookReceiver(
     private StripeWebhookOutcome? Verify(string payload, string header)
     {
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        if (Valid(payload, header, ToleranceSeconds, now))
+        {
+            return null;
+        }
+
+        // Stripe.net reports both failures alike: "stale" only for a genuine signature outside the window (a replay).
+        return Valid(payload, header, long.MaxValue, now) ? StripeWebhookOutcome.StaleTimestamp : StripeWebhookOutcome.InvalidSignature;
+    }
+
+    private bool Valid(string payload, string header, long tolerance, long now)
+    {
         try
         {
-            EventUtility.ValidateSignature(payload, header, options.Value.WebhookSecret, ToleranceSeconds, now);
-            return null;
+            EventUtility.ValidateSignature(payload, header, options.Value.WebhookSecret, tolerance, now);
+            return true;
         }
         catch (Exception e) when (e is StripeException or FormatException or OverflowException or ArgumentException)
         {
-            // Stripe.net reports both failures alike; a timestamp out of tolerance gets its own answer.
-            return Timestamp(header) is { } t && Math.Abs(now - t) > ToleranceSeconds ? StripeWebhookOutcome.StaleTimestamp : StripeWebhookOutcome.InvalidSignature;
+            return false;
         }
-    }
-
-    private static long? Timestamp(string header)
-    {
-        foreach (var item in header.Split(','))
-        {
-            var pair = item.Trim();
-            if (pair.StartsWith("t=", StringComparison.Ordinal) && long.TryParse(pair.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var t))
-            {
-                return t;
-            }
-        }
-
-        return null;
     }
 
     // (known type, notification or null when the object does not fit)
