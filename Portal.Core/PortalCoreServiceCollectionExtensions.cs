@@ -61,6 +61,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Payments.IProcessedWebhookEvents>(sp => new SqliteProcessedWebhookEvents(sp.GetRequiredKeyedService<SqliteDatabase>("portal"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Kyc.IDocumentStore>(sp => new EncryptedFileDocumentStore(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("documents"), sp.GetRequiredService<IKeyRing>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(

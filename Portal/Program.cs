@@ -11,6 +11,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddPortalCore();
 builder.Services.AddEmbeddedStorage();
+builder.Services.AddStripeProcessor(builder.Configuration);
 builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
 builder.Services.AddPortalUi();
@@ -37,6 +38,7 @@ app.MapUsersApi();
 app.MapMerchantsApi();
 app.MapKycDocumentsApi();
 app.MapPaymentsApi();
+app.MapStripeWebhooksApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -327,8 +327,10 @@ public sealed class PaymentService(
 
     private static (Payment? Updated, string? EventType) Apply(Payment p, ProcessorNotification n, DateTimeOffset now) => n.Type switch
     {
-        ProcessorNotificationType.Succeeded when p.Status == PaymentStatus.Pending =>
-            (p with { Status = PaymentStatus.Succeeded, UpdatedAt = now, Version = p.Version + 1 }, PaymentEventTypes.Succeeded),
+        // A retryable failure may have been an unknown outcome (timeout, still processing): the processor's word wins.
+        ProcessorNotificationType.Succeeded when p.Status == PaymentStatus.Pending || (p.Status == PaymentStatus.Failed && p.Retryable) =>
+            (p with { Status = PaymentStatus.Succeeded, FailureCode = null, FailureMessage = null, Retryable = false, UpdatedAt = now, Version = p.Version + 1 },
+                PaymentEventTypes.Succeeded),
         ProcessorNotificationType.Failed when p.Status == PaymentStatus.Pending =>
             (p with { Status = PaymentStatus.Failed, FailureCode = n.FailureCode ?? "processor_declined", FailureMessage = n.Message, UpdatedAt = now, Version = p.Version + 1 }, PaymentEventTypes.Failed),
         ProcessorNotificationType.Refunded when n.Amount is { } refunded && refunded > p.RefundedAmount && refunded <= p.Amount =>
