@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging;
 using Portal.Auth;
 using Portal.Core;
 using Portal.Core.ApiKeys;
-using Portal.Core.Merchants;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -105,19 +104,12 @@ public class PortalFactory : WebApplicationFactory<Program>
         return (actor, created.Value!.Secret);
     }
 
-    /// <summary>A merchant that passed KYC (registered, then approved in the store as a review would) with an API key.</summary>
+    /// <summary>A merchant that passed KYC (registered, then approved as a review would record it) with an API key.</summary>
     public async Task<(Actor Merchant, string Secret)> ApprovedMerchantKeyAsync()
     {
         var (actor, secret) = await MerchantKeyAsync();
         var cac = Interlocked.Increment(ref _nextCac).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        var registered = await Services.GetRequiredService<MerchantService>().RegisterAsync(actor, new RegisterMerchantRequest("Shop " + cac, cac, "owner@shop.example"));
-        Assert.True(registered.Succeeded, registered.Message);
-        var store = Services.GetRequiredService<IMerchantStore>();
-        var record = (await store.GetAsync(actor.MerchantId!.Value, CancellationToken.None))!;
-        var now = DateTimeOffset.UtcNow;
-        var approved = record with { Status = MerchantStatus.Approved, UpdatedAt = now, Version = record.Version + 1 };
-        (await store.UpdateAsync(approved, record.Version, new MerchantHistoryEntry(record.Id, now, "test", PortalRoles.Admin, "approved", MerchantStatus.Approved, null),
-            CancellationToken.None)).ShouldBe(MerchantWriteOutcome.Done);
+        await DemoMerchant.ApproveAsync(Services, actor, "Shop " + cac, cac);
         return (actor, secret);
     }
 
