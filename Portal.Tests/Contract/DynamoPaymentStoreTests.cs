@@ -85,6 +85,18 @@ public sealed class DynamoPaymentStoreTests(DynamoDbLocal dynamo) : PaymentStore
     }
 
     [Fact]
+    public async Task A_write_beyond_the_transaction_item_limit_is_refused_whole()
+    {
+        var store = await NewStoreAsync();
+        var payment = NewPayment(Guid.CreateVersion7(), T0);
+        var write = Initiate(payment) with { Events = [.. Enumerable.Range(0, 100).Select(i => Event(payment, PaymentEventTypes.Initiated, T0.AddSeconds(i)))] };
+
+        await Should.ThrowAsync<ArgumentException>(() => store.WriteAsync(write, Ct));
+
+        (await store.GetAsync(payment.Id, Ct)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task A_new_record_completed_in_the_same_write_is_stored_completed()
     {
         var store = await NewStoreAsync();

@@ -44,6 +44,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
     private const string EventSk = "EVENT";
     private const string ProcessorRefSk = "PROCREF";
     private const int Shards = 4;
+    private const int MaxTransactionItems = 100;
 
     // Twenty concurrent payments for one customer take turns on its profile: each round lets at least one through.
     private const int MaxWriteAttempts = 60;
@@ -234,6 +235,8 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
 
     public async Task<IReadOnlyList<PaymentEvent>> PendingAsync(int max, CancellationToken cancellationToken)
     {
+        // GSIs are eventually consistent: an event marked dispatched a moment ago can come back once more, so delivery is at
+        // least once (receivers dedupe by event id), and a just-written event can wait for the next poll.
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         var parts = await Task.WhenAll(Enumerable.Range(0, Shards).Select(async shard =>
         {
@@ -449,6 +452,11 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         foreach (var e in write.Events)
         {
             items.Add(new() { Put = new Put { TableName = _table, Item = ToItem(e), ConditionExpression = "attribute_not_exists(pk)" } });
+        }
+
+        if (items.Count > MaxTransactionItems)
+        {
+            throw new ArgumentException($"One payment write may hold at most {MaxTransactionItems} items (DynamoDB's transaction limit); this one has {items.Count}.", nameof(write));
         }
 
         return new Plan(items, idempotency, version, profile);
