@@ -94,7 +94,6 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
             }
 
             // Left: the profile changed under us, or another transaction held one of our items. Read again and retry.
-
             if (attempt == MaxWriteAttempts)
             {
                 throw new InvalidOperationException($"The payment transaction was still contended after {attempt} attempts.");
