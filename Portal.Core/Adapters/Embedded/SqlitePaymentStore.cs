@@ -37,7 +37,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 merchant_id         TEXT    NOT NULL,
                 customer_id         TEXT    NOT NULL,
                 status              TEXT    NOT NULL,
-                created_at          INTEGER NOT NULL,
+                created_at          INTEGER NOT NULL, -- UTC ticks: full precision, so keyset order matches the records'
                 processor_reference TEXT,
                 version             INTEGER NOT NULL,
                 doc                 TEXT    NOT NULL
@@ -95,8 +95,8 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 created_at INTEGER NOT NULL,
                 dispatched INTEGER NOT NULL DEFAULT 0
             );
-            CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox(seq) WHERE dispatched = 0;
-            CREATE INDEX IF NOT EXISTS ix_outbox_payment ON outbox(payment_id, seq);
+            CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox(created_at, id) WHERE dispatched = 0;
+            CREATE INDEX IF NOT EXISTS ix_outbox_payment ON outbox(payment_id, created_at, id);
             """);
         _nextCleanup = clock.GetUtcNow();
         _writer = Task.Run(WriteLoopAsync);
@@ -127,7 +127,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         await using var connection = await _db.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k AND expires_at > $now";
-        command.With("$m", Id(merchantId)).With("$s", scope).With("$k", key).With("$now", _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        command.With("$m", Id(merchantId)).With("$s", scope).With("$k", key).With("$now", _clock.GetUtcNow().UtcTicks);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadIdempotency(reader, merchantId, scope, key) : null;
     }
@@ -172,7 +172,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
             WHERE minute >= $from AND minute < $to {(merchantId is null ? "" : "AND merchant_id = $m")}
             GROUP BY minute, status, reason, currency ORDER BY minute
             """;
-        command.With("$from", Minute(from)).With("$to", MinuteCeiling(to)).With("$m", merchantId is { } m ? Id(m) : null);
+        command.With("$from", MinuteCeiling(from)).With("$to", MinuteCeiling(to)).With("$m", merchantId is { } m ? Id(m) : null);
         var buckets = new List<PaymentStatsBucket>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -186,7 +186,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     }
 
     public async Task<IReadOnlyList<PaymentEvent>> PendingAsync(int max, CancellationToken cancellationToken) =>
-        await QueryEventsAsync($"SELECT {EventColumns} FROM outbox WHERE dispatched = 0 ORDER BY seq LIMIT {Math.Clamp(max, 1, 1000)}", _ => { }, cancellationToken);
+        await QueryEventsAsync($"SELECT {EventColumns} FROM outbox WHERE dispatched = 0 ORDER BY created_at, id LIMIT {Math.Clamp(max, 1, 1000)}", _ => { }, cancellationToken);
 
     public Task MarkDispatchedAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken cancellationToken)
     {
@@ -195,7 +195,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     }
 
     public async Task<IReadOnlyList<PaymentEvent>> ForPaymentAsync(Guid paymentId, CancellationToken cancellationToken) =>
-        await QueryEventsAsync($"SELECT {EventColumns} FROM outbox WHERE payment_id = $p ORDER BY seq", c => c.With("$p", Id(paymentId)), cancellationToken);
+        await QueryEventsAsync($"SELECT {EventColumns} FROM outbox WHERE payment_id = $p ORDER BY created_at, id", c => c.With("$p", Id(paymentId)), cancellationToken);
 
     public async Task<PaymentEvent?> GetEventAsync(Guid eventId, CancellationToken cancellationToken) =>
         (await QueryEventsAsync($"SELECT {EventColumns} FROM outbox WHERE id = $id", c => c.With("$id", Id(eventId)), cancellationToken)).FirstOrDefault();
@@ -240,7 +240,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
             .With("$m", query.MerchantId is { } m ? Id(m) : null)
             .With("$s", query.Status?.ToString())
             .With("$c", query.CustomerId)
-            .With("$at", query.After?.CreatedAt.ToUnixTimeMilliseconds())
+            .With("$at", query.After?.CreatedAt.UtcTicks)
             .With("$id", query.After is { } a ? Id(a.Id) : null), cancellationToken);
         PaymentKeyset? next = null;
         if (items.Count > limit)
@@ -279,7 +279,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new PaymentEvent(Guid.ParseExact(reader.GetString(0), "N"), Guid.ParseExact(reader.GetString(1), "N"), reader.GetString(2),
-                Guid.ParseExact(reader.GetString(3), "N"), reader.GetString(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+                Guid.ParseExact(reader.GetString(3), "N"), reader.GetString(4), Ticks(reader.GetInt64(5))));
         }
 
         return events;
@@ -324,14 +324,15 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         }
     }
 
-    private static PaymentWriteResult[] Commit(SqliteConnection connection, List<Pending> batch)
+    private PaymentWriteResult[] Commit(SqliteConnection connection, List<Pending> batch)
     {
         var results = new PaymentWriteResult[batch.Count];
+        var now = _clock.GetUtcNow();
         using var transaction = connection.BeginTransaction();
         for (var i = 0; i < batch.Count; i++)
         {
             transaction.Save("w");
-            results[i] = Apply(connection, transaction, batch[i].Write);
+            results[i] = Apply(connection, transaction, batch[i].Write, now);
             if (results[i].Status == PaymentWriteStatus.Ok)
             {
                 transaction.Release("w");
@@ -347,7 +348,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         return results;
     }
 
-    private static PaymentWriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, PaymentWrite w)
+    private static PaymentWriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, PaymentWrite w, DateTimeOffset now)
     {
         SqliteCommand Command(string sql)
         {
@@ -364,9 +365,9 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 VALUES ($m, $s, $k, $h, $r, $code, $body, $at, $exp)
                 ON CONFLICT (merchant_id, scope, key) DO UPDATE SET request_hash = excluded.request_hash, resource_id = excluded.resource_id,
                     status_code = excluded.status_code, body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at
-                WHERE idempotency.expires_at <= excluded.created_at
+                WHERE idempotency.expires_at <= $now
                 """);
-            BindIdempotency(insert, record);
+            BindIdempotency(insert, record).With("$now", now.UtcTicks);
             if (insert.ExecuteNonQuery() == 0)
             {
                 using var select = Command("SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k");
@@ -405,7 +406,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 VALUES ($id, $m, $c, $status, $at, $ref, $version, $doc)
                 """);
             insert.With("$id", Id(payment.Id)).With("$m", Id(payment.MerchantId)).With("$c", payment.CustomerId).With("$status", payment.Status.ToString())
-                .With("$at", payment.CreatedAt.ToUnixTimeMilliseconds()).With("$ref", payment.ProcessorReference).With("$version", payment.Version)
+                .With("$at", payment.CreatedAt.UtcTicks).With("$ref", payment.ProcessorReference).With("$version", payment.Version)
                 .With("$doc", JsonSerializer.Serialize(payment, Json));
             insert.ExecuteNonQuery();
         }
@@ -413,7 +414,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         if (w.NewRefund is { } refund)
         {
             using var insert = Command("INSERT INTO refunds (id, payment_id, created_at, doc) VALUES ($id, $p, $at, $doc)");
-            insert.With("$id", Id(refund.Id)).With("$p", Id(refund.PaymentId)).With("$at", refund.CreatedAt.ToUnixTimeMilliseconds())
+            insert.With("$id", Id(refund.Id)).With("$p", Id(refund.PaymentId)).With("$at", refund.CreatedAt.UtcTicks)
                 .With("$doc", JsonSerializer.Serialize(refund, Json));
             insert.ExecuteNonQuery();
         }
@@ -448,7 +449,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
             {
                 insert.Parameters.Clear();
                 insert.With("$id", Id(e.Id)).With("$m", Id(e.MerchantId)).With("$p", Id(e.PaymentId)).With("$type", e.Type).With("$data", e.Data)
-                    .With("$at", e.CreatedAt.ToUnixTimeMilliseconds());
+                    .With("$at", e.CreatedAt.UtcTicks);
                 insert.ExecuteNonQuery();
             }
         }
@@ -467,13 +468,13 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         return PaymentWriteResult.Ok;
     }
 
-    private static void BindIdempotency(SqliteCommand command, IdempotencyRecord r) => command
+    private static SqliteCommand BindIdempotency(SqliteCommand command, IdempotencyRecord r) => command
         .With("$m", Id(r.MerchantId)).With("$s", r.Scope).With("$k", r.Key).With("$h", r.RequestHash).With("$r", Id(r.ResourceId))
-        .With("$code", r.StatusCode).With("$body", r.ResponseBody).With("$at", r.CreatedAt.ToUnixTimeMilliseconds()).With("$exp", r.ExpiresAt.ToUnixTimeMilliseconds());
+        .With("$code", r.StatusCode).With("$body", r.ResponseBody).With("$at", r.CreatedAt.UtcTicks).With("$exp", r.ExpiresAt.UtcTicks);
 
     private static IdempotencyRecord ReadIdempotency(SqliteDataReader r, Guid merchantId, string scope, string key) => new(
         merchantId, key, scope, r.GetString(0), Guid.ParseExact(r.GetString(1), "N"), r.GetInt32(2), r.GetStringOrNull(3),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)));
+        Ticks(r.GetInt64(4)), Ticks(r.GetInt64(5)));
 
     /// <summary>Expired keys go in small slices between batches, so a large backlog never makes one commit slow.</summary>
     private void CleanUpExpiredKeys(SqliteConnection connection)
@@ -487,7 +488,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         _nextCleanup = now.AddMinutes(1);
         using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM idempotency WHERE (merchant_id, scope, key) IN (SELECT merchant_id, scope, key FROM idempotency WHERE expires_at <= $now LIMIT 1000)";
-        delete.With("$now", now.ToUnixTimeMilliseconds());
+        delete.With("$now", now.UtcTicks);
         delete.ExecuteNonQuery();
     }
 
@@ -518,7 +519,9 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;
 
-    private static long MinuteCeiling(DateTimeOffset at) => (at.ToUnixTimeMilliseconds() + 59_999) / 60_000;
+    private static DateTimeOffset Ticks(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private static long MinuteCeiling(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute;
 
     private sealed record Pending(PaymentWrite Write, TaskCompletionSource<PaymentWriteResult> Completion);
 }
