@@ -25,6 +25,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     private readonly Task _writer;
     private readonly Task _checkpointer;
     private DateTimeOffset _nextCleanup;
+    private int _disposed;
 
     public SqlitePaymentStore(SqliteDatabase db, TimeProvider clock, ILogger<SqlitePaymentStore> logger)
     {
@@ -124,7 +125,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(Guid merchantId, string scope, string key, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k AND expires_at > $now";
         command.With("$m", Id(merchantId)).With("$s", scope).With("$k", key).With("$now", _clock.GetUtcNow().UtcTicks);
@@ -134,7 +135,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async Task<CustomerProfile?> GetCustomerAsync(Guid merchantId, string customerId, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT doc FROM customers WHERE merchant_id = $m AND customer_id = $c";
         command.With("$m", Id(merchantId)).With("$c", customerId);
@@ -149,7 +150,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async Task<IReadOnlyList<Refund>> RefundsAsync(Guid paymentId, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT doc FROM refunds WHERE payment_id = $p ORDER BY created_at, id";
         command.With("$p", Id(paymentId));
@@ -165,7 +166,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async Task<IReadOnlyList<PaymentStatsBucket>> StatsAsync(Guid? merchantId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT minute, status, reason, currency, SUM(count), SUM(amount) FROM payment_stats
@@ -202,6 +203,11 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _writer;
         await _stopping.CancelAsync();
@@ -254,7 +260,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     private async Task<List<Payment>> QueryPaymentsAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command);
@@ -270,7 +276,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     private async Task<List<PaymentEvent>> QueryEventsAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var connection = await _db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command);
