@@ -29,6 +29,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantService>();
         services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Kyc.KycDocumentService>();
+        services.AddSingleton<Kyc.KycCaseService>();
         return services;
     }
 
