@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
+using Portal.Core.Streams;
 
 namespace Portal.Core.Kyc;
 
@@ -36,6 +37,9 @@ public sealed record DocumentReviewResult(DocumentReviewOutcome Outcome, string?
 public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, IAuditLog audit,
     IOptions<KycOptions> options, TimeProvider clock)
 {
+    /// <summary>Plaintext bytes read ahead when a document is opened: the embedded store's chunk size.</summary>
+    public const int FirstChunkBytes = 64 * 1024;
+
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
 
     public async Task<IReadOnlyList<DocumentRequirement>?> RequirementsAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
@@ -173,8 +177,22 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             return null;
         }
 
+        // Read (decrypt and authenticate) the first chunk now, before any caller starts a response: a tampered document
+        // fails here, loudly, and nothing of it is served. Later chunks are verified as they are read.
+        PrefetchedStream verified;
+        try
+        {
+            verified = await PrefetchedStream.OpenAsync(content, FirstChunkBytes, cancellationToken);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            await content.DisposeAsync();
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} integrity check failed"), cancellationToken);
+            throw new System.Security.Cryptography.CryptographicException($"Stored document {Target(merchantId, type)} version {versionId} failed its integrity check.", ex);
+        }
+
         await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
-        return (version, content);
+        return (version, verified);
     }
 
     private static bool CanReach(Actor actor, Guid merchantId) =>
