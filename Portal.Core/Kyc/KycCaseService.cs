@@ -105,7 +105,10 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
             await email.SendAsync(merchant.Pii.ContactEmail, message.Subject, message.Body, null, cancellationToken);
         }
 
-        return result;
+        // The case page speaks of cases: the store's stale-version conflict reads "Someone else changed this case…".
+        return result.Outcome == MerchantOutcome.Conflict && result.Message is { } text
+            ? result with { Message = text.Replace("this merchant", "this case", StringComparison.Ordinal) }
+            : result;
     }
 
     private static (string Subject, string Body)? Email(Merchant merchant, ReviewDecision decision) => decision switch
