@@ -8,14 +8,14 @@ namespace Portal.Tests.E2E;
 /// <summary>The KYB wizard end to end: a merchant completes it (resuming after sign-out), an admin finds and approves it.</summary>
 public sealed class OnboardingTests(BrowserFixture browser)
 {
-    private static async Task ChooseAsync(IPage page, string label, string option)
+    internal static async Task ChooseAsync(IPage page, string label, string option)
     {
         await page.Locator(".mud-select").Filter(new() { HasText = label }).First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
         await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Detached });
     }
 
-    private static async Task NextAsync(PortalSession session, string nextTitle)
+    internal static async Task NextAsync(PortalSession session, string nextTitle)
     {
         await session.Page.ClickAsync("[data-testid=next]");
         await session.Page.Locator("[data-testid=step-title]").Filter(new() { HasText = nextTitle }).WaitForAsync();
@@ -84,6 +84,8 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await page.GetByLabel("Account name").FillAsync("Lagos Crafts Ltd");
         await page.GetByLabel("Account number (NUBAN)").FillAsync("0123456789");
         await session.ScreenshotAsync("onboarding-4-settlement");
+        await NextAsync(session, "Documents");
+        await page.Locator("[data-testid=requirements]").WaitForAsync();
         await NextAsync(session, "Review and submit");
         var review = await page.Locator("[data-testid=review]").InnerTextAsync();
         review.ShouldContain("******6789");
