@@ -129,7 +129,7 @@ public sealed class KycReviewTests(BrowserFixture browser)
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await OnboardingTests.ChooseAsync(page, "Assigned", "All");
         await Assertions.Expect(rows).ToHaveCountAsync(4);
-        await page.Locator(".mud-snackbar").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 15_000 });
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
         await session.ScreenshotAsync("kyc-queue");
 
         // 3. The case page: view the ID (an image in the viewer, served by the cookie endpoint), accept two, reject the ID.
@@ -161,6 +161,7 @@ public sealed class KycReviewTests(BrowserFixture browser)
         await dialog.Locator("textarea").First.FillAsync("The photo is too blurred to read the ID number.");
         await dialog.Locator("[data-testid=confirm-review]").ClickAsync();
         await Doc(page, "DirectorId").Locator("[data-testid=document-state]").Filter(new() { HasText = "Rejected" }).WaitForAsync();
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
         await session.ScreenshotAsync("kyc-case");
 
         // 4. Another admin changes the case meanwhile: this admin's request is refused with a conflict, never an overwrite.
