@@ -25,7 +25,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
     public async Task A_merchant_completes_the_wizard_and_an_admin_finds_and_approves_it()
     {
         await using var session = await PortalSession.StartAsync(browser);
-        var (user, _) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
+        var (user, merchantActor) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
         var cac = Random.Shared.Next(100_000, 999_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var page = session.Page;
         // Another merchant, so that the admin's search has something to filter out.
@@ -99,6 +99,17 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await session.ScreenshotAsync("onboarding-6-submitted");
         session.ConsoleErrors.ShouldBeEmpty();
         await session.SignOutAsync();
+
+        // Approval needs every required document accepted: the documents are uploaded and accepted behind the scenes here
+        // (KycReviewTests drives that part through the UI).
+        var documents = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Portal.Core.Kyc.KycDocumentService>(session.Factory.Services);
+        var reviewer = new Portal.Core.Actor("seed-admin", "seed-admin", PortalRoles.Admin, null, null);
+        foreach (var requirement in (await documents.RequirementsAsync(merchantActor, merchantActor.MerchantId!.Value))!)
+        {
+            var uploaded = await documents.UploadAsync(merchantActor, merchantActor.MerchantId!.Value, requirement.Type, new MemoryStream(TestImages.Pdf(requirement.Type.ToString())));
+            (await documents.ReviewDocumentAsync(reviewer, merchantActor.MerchantId!.Value, requirement.Type, uploaded.Version!.VersionId, Portal.Core.Kyc.DocumentState.Uploaded, true, null))
+                .Succeeded.ShouldBeTrue();
+        }
 
         // The admin finds the merchant by CAC number and approves it.
         await session.SignInAsync("admin@demo.local", PortalSession.DemoPassword);
