@@ -36,7 +36,7 @@ public sealed record KycDocumentVersion(
 public sealed record DocumentRequirement(DocumentType Type, DocumentState State, KycDocumentVersion? Current, int Versions);
 
 /// <summary>KYC settings, section <c>Kyc</c>.</summary>
-public sealed class KycOptions
+public sealed class KycOptions : IValidatableObject
 {
     public const string Section = "Kyc";
 
@@ -57,6 +57,15 @@ public sealed class KycOptions
     /// <summary>A case waiting longer than this is past its SLA: red in the queue, and the "SLA breached" filter.</summary>
     [Range(1, 24 * 60)]
     public int SlaBreachHours { get; set; } = 48;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (SlaWarningHours >= SlaBreachHours)
+        {
+            yield return new ValidationResult($"Kyc:SlaWarningHours ({SlaWarningHours}) must be less than Kyc:SlaBreachHours ({SlaBreachHours}).",
+                [nameof(SlaWarningHours), nameof(SlaBreachHours)]);
+        }
+    }
 
     public IReadOnlyList<DocumentType> RequiredFor(BusinessType? type) =>
         type is { } t && RequiredDocuments.TryGetValue(t, out var list) && list.Length > 0 ? list : Enum.GetValues<DocumentType>();
