@@ -29,6 +29,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantService>();
         services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Kyc.KycDocumentService>();
+        services.AddSingleton<Kyc.KycCaseService>();
         services.AddOptions<Payments.PaymentOptions>().BindConfiguration(Payments.PaymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Fraud.FraudOptions>().BindConfiguration(Fraud.FraudOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<Fraud.FraudOptions>, ValidatableObjectOptionsValidator<Fraud.FraudOptions>>();

@@ -37,6 +37,7 @@ app.MapAuditApi();
 app.MapUsersApi();
 app.MapMerchantsApi();
 app.MapKycDocumentsApi();
+app.MapDocumentFiles();
 app.MapPaymentsApi();
 app.MapStripeWebhooksApi();
 app.MapAccountEndpoints();
