@@ -7,7 +7,7 @@ using Amazon.Runtime;
 namespace Portal.Tests.Contract;
 
 /// <summary>
-/// A local stand-in for an AWS service (DynamoDB Local, s3rver) run as a child process for the whole test run:
+/// A child process: a local stand-in for an AWS service (DynamoDB Local, s3rver) run for the whole test run, or the portal itself in crash tests:
 /// found under .tools/ (installed by test.sh) or an environment override, started on a free port, its output drained
 /// (so it never blocks on a full pipe) and kept to explain a failed start, and killed with its process tree at the end.
 /// </summary>
@@ -105,6 +105,16 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 
             await Task.Delay(interval);
         }
+    }
+
+    /// <summary>Everything the process printed so far.</summary>
+    public IReadOnlyList<string> Output => Snapshot();
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; what was not durable is lost.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()
