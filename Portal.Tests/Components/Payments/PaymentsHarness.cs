@@ -107,9 +107,11 @@ public abstract class PaymentsHarness : BunitContext
         return merchant with { MerchantId = approved.Value!.Id };
     }
 
-    protected async Task<Payment> PayAsync(Actor merchant, long amount = 1250, string paymentMethod = SandboxProcessor.Success, string customer = "cus_1", string currency = "usd")
+    protected async Task<Payment> PayAsync(Actor merchant, long amount = 1250, string paymentMethod = SandboxProcessor.Success, string customer = "cus_1", string currency = "usd",
+        string? deviceId = null, string? country = null)
     {
-        var response = await Service.InitiateAsync(merchant, new PaymentRequest(amount, currency, customer, paymentMethod), Guid.NewGuid().ToString("N"), _ => "{}");
+        var request = new PaymentRequest(amount, currency, customer, paymentMethod, "order-" + amount, deviceId, "203.0.113.7", country, new Dictionary<string, string> { ["cart"] = "c_1" });
+        var response = await Service.InitiateAsync(merchant, request, Guid.NewGuid().ToString("N"), _ => "{}");
         Assert.True(response.Payment is not null, response.Message);
         return response.Payment!;
     }
