@@ -20,7 +20,7 @@ public static class PortalCoreServiceCollectionExtensions
             .BindConfiguration(PortalOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PortalOptions>, ValidatableObjectOptionsValidator>();
+        services.AddSingleton<IValidateOptions<PortalOptions>, ValidatableObjectOptionsValidator<PortalOptions>>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new AuditChain(sp.GetRequiredService<IKeyRing>().DeriveKey("audit-chain")));
         services.AddSingleton<ApiKeyService>();
@@ -29,6 +29,16 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantService>();
         services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Kyc.KycDocumentService>();
+        services.AddSingleton<Kyc.KycCaseService>();
+        services.AddOptions<Payments.PaymentOptions>().BindConfiguration(Payments.PaymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Fraud.FraudOptions>().BindConfiguration(Fraud.FraudOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Fraud.FraudOptions>, ValidatableObjectOptionsValidator<Fraud.FraudOptions>>();
+        services.AddSingleton<Fraud.FraudScorer>();
+        services.AddSingleton<Payments.PaymentFeed>();
+        services.AddSingleton<Payments.LatencyRecorder>();
+        services.AddSingleton<Payments.IPaymentProcessor, Payments.SandboxProcessor>();
+        services.AddSingleton<Payments.PaymentService>();
+        services.AddSingleton<Payments.IProcessorNotifications>(sp => sp.GetRequiredService<Payments.PaymentService>());
         return services;
     }
 
@@ -44,9 +54,15 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<AuditChain>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
+        services.AddKeyedSingleton("payments", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("payments.db")));
+        services.AddSingleton(sp => new SqlitePaymentStore(
+            sp.GetRequiredKeyedService<SqliteDatabase>("payments"), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqlitePaymentStore>>()));
+        services.AddSingleton<Payments.IPaymentStore>(sp => sp.GetRequiredService<SqlitePaymentStore>());
+        services.AddSingleton<Payments.IEventOutbox>(sp => sp.GetRequiredService<SqlitePaymentStore>());
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Payments.IProcessedWebhookEvents>(sp => new SqliteProcessedWebhookEvents(sp.GetRequiredKeyedService<SqliteDatabase>("portal"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Kyc.IDocumentStore>(sp => new EncryptedFileDocumentStore(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("documents"), sp.GetRequiredService<IKeyRing>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(
@@ -81,10 +97,12 @@ public sealed class EmbeddedDataFolder
 }
 
 /// <summary>Runs <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/> too, which ValidateDataAnnotations skips when a property fails.</summary>
-internal sealed class ValidatableObjectOptionsValidator : IValidateOptions<PortalOptions>
+internal sealed class ValidatableObjectOptionsValidator<TOptions> : IValidateOptions<TOptions>
+    where TOptions : class, System.ComponentModel.DataAnnotations.IValidatableObject
 {
-    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    public ValidateOptionsResult Validate(string? name, TOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var failures = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(r => r.ErrorMessage ?? "invalid").ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -11,6 +11,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddPortalCore();
 builder.Services.AddEmbeddedStorage();
+builder.Services.AddStripeProcessor(builder.Configuration);
 builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
 builder.Services.AddPortalUi();
@@ -36,6 +37,9 @@ app.MapAuditApi();
 app.MapUsersApi();
 app.MapMerchantsApi();
 app.MapKycDocumentsApi();
+app.MapDocumentFiles();
+app.MapPaymentsApi();
+app.MapStripeWebhooksApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -15,6 +15,14 @@ public sealed class ApiKeyService(IApiKeyStore store, IAuditLog audit, TimeProvi
     /// <summary>Last-used time is written at most this often per key, so a busy key does not become a write per request.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Valid keys are remembered this long, so a busy integration is not a database read per request. A revocation here
+    /// forgets them at once; another portal instance honours it within this time.
+    /// </summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKey Key, DateTimeOffset Until)> _recent = new(StringComparer.Ordinal);
+
     public async Task<ApiKeyResult<CreatedApiKey>> CreateAsync(Actor actor, string? name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -53,6 +61,7 @@ public sealed class ApiKeyService(IApiKeyStore store, IAuditLog audit, TimeProvi
     {
         ArgumentNullException.ThrowIfNull(actor);
         var revoked = actor.MerchantId is { } merchantId && await store.RevokeAsync(merchantId, keyId, clock.GetUtcNow(), cancellationToken);
+        _recent.Clear();
         var target = "key_" + keyId.ToString("N")[..12];
         await audit.AppendAsync(actor, new AuditEntry(AuditActions.ApiKeyRevoked, revoked ? AuditOutcome.Success : AuditOutcome.Failure, target), cancellationToken);
         return revoked ? ApiKeyResult<bool>.Ok(true) : ApiKeyResult<bool>.Fail("No such active key.");
@@ -66,16 +75,28 @@ public sealed class ApiKeyService(IApiKeyStore store, IAuditLog audit, TimeProvi
             return null;
         }
 
-        var key = await store.FindBySecretHashAsync(HashSecret(presented), cancellationToken);
-        if (key is null || !key.IsActive)
+        var hash = HashSecret(presented);
+        var now = clock.GetUtcNow();
+        ApiKey? key;
+        if (_recent.TryGetValue(hash, out var cached) && cached.Until > now)
         {
-            return null;
+            key = cached.Key;
+        }
+        else
+        {
+            key = await store.FindBySecretHashAsync(hash, cancellationToken);
+            if (key is null || !key.IsActive)
+            {
+                return null;
+            }
+
+            _recent[hash] = (key, now + CacheFor);
         }
 
-        var now = clock.GetUtcNow();
         if (key.LastUsedAt is null || now - key.LastUsedAt.Value >= LastUsedResolution)
         {
             await store.TouchAsync(key.Id, now, cancellationToken);
+            _recent[hash] = (key with { LastUsedAt = now }, now + CacheFor);
         }
 
         return new ApiKeyIdentity(key.Id, key.MerchantId, key.CreatedBy);

@@ -36,7 +36,7 @@ public sealed record KycDocumentVersion(
 public sealed record DocumentRequirement(DocumentType Type, DocumentState State, KycDocumentVersion? Current, int Versions);
 
 /// <summary>KYC settings, section <c>Kyc</c>.</summary>
-public sealed class KycOptions
+public sealed class KycOptions : IValidatableObject
 {
     public const string Section = "Kyc";
 
@@ -50,6 +50,23 @@ public sealed class KycOptions
         [BusinessType.Partnership] = [DocumentType.CertificateOfIncorporation, DocumentType.DirectorId, DocumentType.ProofOfAddress],
     };
 
+    /// <summary>A case waiting longer than this (since submission) shows amber in the queue.</summary>
+    [Range(1, 24 * 30)]
+    public int SlaWarningHours { get; set; } = 24;
+
+    /// <summary>A case waiting longer than this is past its SLA: red in the queue, and the "SLA breached" filter.</summary>
+    [Range(1, 24 * 60)]
+    public int SlaBreachHours { get; set; } = 48;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (SlaWarningHours >= SlaBreachHours)
+        {
+            yield return new ValidationResult($"Kyc:SlaWarningHours ({SlaWarningHours}) must be less than Kyc:SlaBreachHours ({SlaBreachHours}).",
+                [nameof(SlaWarningHours), nameof(SlaBreachHours)]);
+        }
+    }
+
     public IReadOnlyList<DocumentType> RequiredFor(BusinessType? type) =>
         type is { } t && RequiredDocuments.TryGetValue(t, out var list) && list.Length > 0 ? list : Enum.GetValues<DocumentType>();
 }
@@ -58,6 +75,13 @@ public sealed class KycOptions
 public interface IKycDocumentRecords
 {
     Task AddAsync(KycDocumentVersion version, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets the review state of one version if its state is still <paramref name="expectedState"/> (optimistic concurrency:
+    /// a reviewer acting on what they saw never overwrites another's decision). False when the version is unknown or changed.
+    /// </summary>
+    Task<bool> SetStateAsync(Guid merchantId, DocumentType type, string versionId, DocumentState expectedState, DocumentState state, string? reason,
+        CancellationToken cancellationToken);
 
     /// <summary>All versions of a merchant's documents, newest first.</summary>
     Task<IReadOnlyList<KycDocumentVersion>> ListAsync(Guid merchantId, CancellationToken cancellationToken);

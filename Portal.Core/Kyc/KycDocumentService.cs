@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
+using Portal.Core.Streams;
 
 namespace Portal.Core.Kyc;
 
@@ -15,6 +16,20 @@ public enum UploadOutcome
 
 public sealed record UploadResult(UploadOutcome Outcome, KycDocumentVersion? Version = null, string? Message = null);
 
+public enum DocumentReviewOutcome
+{
+    Done,
+    NotFound,
+    Forbidden,
+    Invalid,
+    Conflict,
+}
+
+public sealed record DocumentReviewResult(DocumentReviewOutcome Outcome, string? Message = null)
+{
+    public bool Succeeded => Outcome == DocumentReviewOutcome.Done;
+}
+
 /// <summary>
 /// KYC documents: which a merchant needs, uploads (sniffed, size-limited and hashed while streaming, stored encrypted,
 /// every version kept) and audited downloads. A merchant reaches only its own documents; another merchant's look unknown.
@@ -22,6 +37,9 @@ public sealed record UploadResult(UploadOutcome Outcome, KycDocumentVersion? Ver
 public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, IAuditLog audit,
     IOptions<KycOptions> options, TimeProvider clock)
 {
+    /// <summary>Plaintext bytes read ahead when a document is opened: the embedded store's chunk size.</summary>
+    public const int FirstChunkBytes = 64 * 1024;
+
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
 
     public async Task<IReadOnlyList<DocumentRequirement>?> RequirementsAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
@@ -78,6 +96,72 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         return new UploadResult(UploadOutcome.Stored, version);
     }
 
+    /// <summary>
+    /// An admin accepts or rejects (with a reason the merchant sees) the version they looked at. Only the newest version of a
+    /// document is reviewed; if it changed since the admin loaded it (a new upload, another admin's decision) the result is a
+    /// conflict. Audited as <c>kyc.document_accepted</c> / <c>kyc.document_rejected</c>.
+    /// </summary>
+    public async Task<DocumentReviewResult> ReviewDocumentAsync(Actor actor, Guid merchantId, DocumentType type, string versionId, DocumentState seenState, bool accept,
+        string? reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.Role != "Admin")
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Forbidden, "Only admins review documents.");
+        }
+
+        var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
+        var trimmed = reason?.Trim();
+        if (!accept && string.IsNullOrEmpty(trimmed))
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "Give the merchant a reason for rejecting the document.");
+        }
+
+        if (trimmed is { Length: > 1000 })
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "The reason is at most 1000 characters.");
+        }
+
+        if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.NotFound, "No such merchant.");
+        }
+
+        if (!MerchantRecord.Awaiting.Contains(merchant.Status) && merchant.Status != MerchantStatus.Draft)
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, $"The application is {MerchantService.Describe(merchant.Status)}; its documents can no longer change.");
+        }
+
+        var current = (await records.ListAsync(merchantId, cancellationToken)).FirstOrDefault(v => v.Type == type);
+        if (current is null)
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.NotFound, "No such document.");
+        }
+
+        if (current.VersionId != versionId)
+        {
+            await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} superseded"), cancellationToken);
+            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "The merchant uploaded a newer version after you loaded this case. Reload to review the new file.");
+        }
+
+        var state = accept ? DocumentState.Accepted : DocumentState.Rejected;
+        if (!await records.SetStateAsync(merchantId, type, versionId, seenState, state, accept ? null : trimmed, cancellationToken))
+        {
+            await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} stale"), cancellationToken);
+            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "Someone else reviewed this document after you loaded the case. Reload to see their decision.");
+        }
+
+        await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
+        return new DocumentReviewResult(DocumentReviewOutcome.Done);
+    }
+
+    /// <summary>All versions of every document of a merchant, newest first (staff, or the merchant itself); null when unreachable.</summary>
+    public async Task<IReadOnlyList<KycDocumentVersion>?> VersionsAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return CanReach(actor, merchantId) ? await records.ListAsync(merchantId, cancellationToken) : null;
+    }
+
     /// <summary>Opens one version for viewing or download (audited); null when unknown or not the actor's to see.</summary>
     public async Task<(KycDocumentVersion Version, Stream Content)?> OpenAsync(Actor actor, Guid merchantId, DocumentType type, string versionId, CancellationToken cancellationToken = default)
     {
@@ -93,8 +177,22 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             return null;
         }
 
+        // Read (decrypt and authenticate) the first chunk now, before any caller starts a response: a tampered document
+        // fails here, loudly, and nothing of it is served. Later chunks are verified as they are read.
+        PrefetchedStream verified;
+        try
+        {
+            verified = await PrefetchedStream.OpenAsync(content, FirstChunkBytes, cancellationToken);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            await content.DisposeAsync();
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} integrity check failed"), cancellationToken);
+            throw new System.Security.Cryptography.CryptographicException($"Stored document {Target(merchantId, type)} version {versionId} failed its integrity check.", ex);
+        }
+
         await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
-        return (version, content);
+        return (version, verified);
     }
 
     private static bool CanReach(Actor actor, Guid merchantId) =>

@@ -16,6 +16,12 @@ public interface IMerchantStore
 
     Task<MerchantPage> ListAsync(MerchantListQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The review queue (<see cref="MerchantRecord.InQueue"/>): oldest submission first, then id; keyset paging on
+    /// (submission time, id). Served from an index in both stores.
+    /// </summary>
+    Task<MerchantPage> QueueAsync(MerchantQueueQuery query, CancellationToken cancellationToken);
+
     Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken);
 
     /// <summary>Timeline, oldest first.</summary>

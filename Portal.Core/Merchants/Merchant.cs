@@ -46,7 +46,9 @@ public sealed record Merchant(
     string? StatusNote,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    DateTimeOffset? SubmittedAt = null,
+    string? AssignedTo = null)
 {
     public const string EntityType = "MERCHANT";
 
@@ -68,19 +70,45 @@ public sealed record MerchantRecord(
     string? StatusNote,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    long Version);
+    long Version,
+    DateTimeOffset? SubmittedAt = null,
+    string? AssignedTo = null)
+{
+    /// <summary>Statuses of a case waiting for a KYC decision (the review queue).</summary>
+    public static readonly IReadOnlySet<MerchantStatus> Awaiting = new HashSet<MerchantStatus> { MerchantStatus.Submitted, MerchantStatus.InReview, MerchantStatus.MoreInformationRequested };
+
+    /// <summary>In the review queue: awaiting a decision and submitted at least once.</summary>
+    public bool InQueue => SubmittedAt is not null && Awaiting.Contains(Status);
+}
 
 /// <summary>One entry of a merchant's timeline: every status change and every edit.</summary>
 public sealed record MerchantHistoryEntry(Guid MerchantId, DateTimeOffset At, string Actor, string? ActorRole, string Change, MerchantStatus Status, string? Note);
 
 /// <summary>A list row: no PII, so listing never decrypts anything.</summary>
-public sealed record MerchantSummary(Guid Id, string BusinessName, string CacNumber, MerchantStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record MerchantSummary(Guid Id, string BusinessName, string CacNumber, MerchantStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    DateTimeOffset? SubmittedAt = null, string? AssignedTo = null, long Version = 0);
 
 /// <summary>
 /// Listing: newest first; or, with a business-name prefix, by name. <see cref="After"/> is the keyset position
 /// (decoded from a signed cursor by the service, never taken from the client as is).
 /// </summary>
 public sealed record MerchantListQuery(int Limit, MerchantStatus? Status = null, string? CacNumber = null, string? NamePrefix = null, MerchantKeyset? After = null);
+
+/// <summary>Who a queue listing shows: everyone, cases assigned to one reviewer, or cases nobody has taken.</summary>
+public enum QueueAssignee
+{
+    Anyone,
+    Assigned,
+    Unassigned,
+}
+
+/// <summary>
+/// The KYC review queue: merchants awaiting a decision, oldest submission first. <see cref="AssignedTo"/> names the
+/// reviewer when <see cref="Assignee"/> is <see cref="QueueAssignee.Assigned"/>; <see cref="SubmittedBefore"/> keeps
+/// only cases older than a cut-off (SLA breached).
+/// </summary>
+public sealed record MerchantQueueQuery(int Limit, MerchantStatus? Status = null, QueueAssignee Assignee = QueueAssignee.Anyone, string? AssignedTo = null,
+    DateTimeOffset? SubmittedBefore = null, MerchantKeyset? After = null);
 
 /// <summary>Position in a listing: the sort key of the last row (created-at ticks or normalised name) and its id.</summary>
 public sealed record MerchantKeyset(string SortKey, Guid Id);

@@ -154,7 +154,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
         var merchant = saved.Value!;
         var record = (await store.GetAsync(merchant.Id, cancellationToken))!;
-        var submitted = record with { Status = MerchantStatus.Submitted, StatusNote = null, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        var now = clock.GetUtcNow();
+        var submitted = record with { Status = MerchantStatus.Submitted, StatusNote = null, UpdatedAt = now, SubmittedAt = now, Version = record.Version + 1 };
         return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, "merchant.submitted", cancellationToken);
     }
 
@@ -198,6 +199,48 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var trimmed = note?.Trim();
         var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
         return await WriteAsync(actor, updated, expectedVersion, change, trimmed, $"merchant.{decision.ToString().ToLowerInvariant()}", cancellationToken);
+    }
+
+    /// <summary>
+    /// An admin takes a case from the KYC queue. Optimistic concurrency as for decisions: if the case changed since the admin
+    /// loaded it (another admin took it, say), the result is a conflict naming the current assignee, never an overwrite.
+    /// </summary>
+    public async Task<MerchantResult<Merchant>> AssignAsync(Actor actor, Guid id, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.Role != "Admin")
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins take KYC cases.");
+        }
+
+        if (await store.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+        }
+
+        var me = ReviewerName(actor);
+        if (record.Version != expectedVersion)
+        {
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, "mer_" + id.ToString("N"), "stale version"), cancellationToken);
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, record.AssignedTo is { } other && other != me
+                ? $"Someone else changed this case after you loaded it: it is now assigned to {other}. Reload to see their change."
+                : "Someone else changed this case after you loaded it. Reload to see their change.");
+        }
+
+        if (!MerchantRecord.Awaiting.Contains(record.Status))
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"A merchant that is {Describe(record.Status)} is not waiting for review.");
+        }
+
+        var updated = record with { AssignedTo = me, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, $"assigned to {me}", null, "merchant.assigned", cancellationToken);
+    }
+
+    /// <summary>How a reviewer is named on cases (assignee) and in the queue's "assigned to me" filter.</summary>
+    public static string ReviewerName(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.Name ?? actor.UserId ?? "admin";
     }
 
     /// <summary>One merchant with its PII. Merchants see only their own (any other id is NotFound); staff reads are audited.</summary>
@@ -349,7 +392,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     {
         // Decryption failure is loud (CryptographicException): tampered data is never shown as if it were fine.
         var pii = await vault.OpenAsync(r.Id, r.SealedPii, cancellationToken);
-        return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version);
+        return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
+            r.SubmittedAt, r.AssignedTo);
     }
 
     private static MerchantHistoryEntry History(Actor actor, MerchantRecord record, string change, string? note) =>

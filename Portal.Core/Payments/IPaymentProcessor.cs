@@ -9,6 +9,13 @@ public interface IPaymentProcessor
     /// <summary>Short name stored with each payment (<c>sandbox</c>, <c>stripe</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// False for a simulated processor (the sandbox): calling it twice has no effect anywhere, so the portal may call it
+    /// before recording the payment and record everything in one write. A real processor is called only after the payment
+    /// is recorded as pending under its idempotency key.
+    /// </summary>
+    bool MovesMoney => true;
+
     Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken);
 
     Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken);

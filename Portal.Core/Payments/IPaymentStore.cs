@@ -78,6 +78,9 @@ public sealed record PaymentWrite
     public PaymentOutcomeCount? Count { get; init; }
 
     public IReadOnlyList<PaymentEvent> Events { get; init; } = [];
+
+    /// <summary>Outbox events to mark dispatched (<see cref="IEventOutbox.MarkDispatchedAsync"/>), so the writer is the only one writing.</summary>
+    public IReadOnlyCollection<Guid>? DispatchedEvents { get; init; }
 }
 
 public enum PaymentWriteStatus

@@ -37,7 +37,7 @@ public sealed partial class PaymentRequestValidator : AbstractValidator<PaymentR
             .WithMessage("order_id: 1 to 64 letters, digits, '_', '-', '.' or ':'.");
         RuleFor(r => r.DeviceId).MaximumLength(128).Matches(IdPattern()).When(r => r.DeviceId is not null).OverridePropertyName("device_id")
             .WithMessage("device_id: 1 to 128 letters, digits, '_', '-', '.' or ':'.");
-        RuleFor(r => r.IpAddress).Must(ip => IPAddress.TryParse(ip, out _)).When(r => r.IpAddress is not null).OverridePropertyName("ip_address")
+        RuleFor(r => r.IpAddress).Must(IsIpAddress).When(r => r.IpAddress is not null).OverridePropertyName("ip_address")
             .WithMessage("ip_address must be an IPv4 or IPv6 address.");
         RuleFor(r => r.Country).Matches(CountryPattern()).When(r => r.Country is not null).OverridePropertyName("country")
             .WithMessage("country must be a two-letter ISO 3166 code in capitals, such as NG or GB.");
@@ -45,6 +45,11 @@ public sealed partial class PaymentRequestValidator : AbstractValidator<PaymentR
             .When(r => r.Metadata is not null).OverridePropertyName("metadata")
             .WithMessage($"metadata: at most {MaxMetadataKeys} keys of up to 40 characters, values up to 500 characters.");
     }
+
+    /// <summary>Dotted-quad IPv4 or IPv6 only: IPAddress.TryParse alone also takes legacy forms such as "1.2.3".</summary>
+    private static bool IsIpAddress(string? value) =>
+        IPAddress.TryParse(value, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || value!.Count(c => c == '.') == 3);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_.:-]{1,128}$")]
     private static partial System.Text.RegularExpressions.Regex IdPattern();

@@ -141,6 +141,11 @@ public sealed class PaymentService(
             return new PaymentResponse(PaymentOutcome.Ok, 201, body, Payment: payment);
         }
 
+        if (!processor.MovesMoney)
+        {
+            return await SettleSimulatedAsync(payment, Record(merchantId, PaymentsScope, key, hash, payment.Id, 0, null, now), activity, initiated, render, cancellationToken);
+        }
+
         var begun = await store.WriteAsync(new PaymentWrite
         {
             NewIdempotency = Record(merchantId, PaymentsScope, key, hash, payment.Id, 0, null, now),
@@ -327,8 +332,10 @@ public sealed class PaymentService(
 
     private static (Payment? Updated, string? EventType) Apply(Payment p, ProcessorNotification n, DateTimeOffset now) => n.Type switch
     {
-        ProcessorNotificationType.Succeeded when p.Status == PaymentStatus.Pending =>
-            (p with { Status = PaymentStatus.Succeeded, UpdatedAt = now, Version = p.Version + 1 }, PaymentEventTypes.Succeeded),
+        // A retryable failure may have been an unknown outcome (timeout, still processing): the processor's word wins.
+        ProcessorNotificationType.Succeeded when p.Status == PaymentStatus.Pending || (p.Status == PaymentStatus.Failed && p.Retryable) =>
+            (p with { Status = PaymentStatus.Succeeded, FailureCode = null, FailureMessage = null, Retryable = false, UpdatedAt = now, Version = p.Version + 1 },
+                PaymentEventTypes.Succeeded),
         ProcessorNotificationType.Failed when p.Status == PaymentStatus.Pending =>
             (p with { Status = PaymentStatus.Failed, FailureCode = n.FailureCode ?? "processor_declined", FailureMessage = n.Message, UpdatedAt = now, Version = p.Version + 1 }, PaymentEventTypes.Failed),
         ProcessorNotificationType.Refunded when n.Amount is { } refunded && refunded > p.RefundedAmount && refunded <= p.Amount =>
@@ -352,33 +359,77 @@ public sealed class PaymentService(
         w.WriteEndObject();
     }
 
-    private async Task<PaymentResponse> ChargeAsync(Payment payment, IdempotencyRecord pending, Func<Payment, string> render, CancellationToken cancellationToken)
+    /// <summary>
+    /// A simulated processor moves no money, so it is asked first and the payment, its answer, the customer profile,
+    /// counters and both events are recorded in one write. Concurrent requests with one key may each ask it; one write wins.
+    /// </summary>
+    private async Task<PaymentResponse> SettleSimulatedAsync(Payment payment, IdempotencyRecord pending, PaymentActivity activity, PaymentEvent initiated,
+        Func<Payment, string> render, CancellationToken cancellationToken)
     {
-        ProcessorResult result;
+        var result = await CallProcessorAsync(payment);
+        var now = clock.GetUtcNow();
+        var settled = Settled(payment, result, now) with { Version = payment.Version };
+        var body = render(settled);
+        var written = await store.WriteAsync(new PaymentWrite
+        {
+            NewIdempotency = pending with { StatusCode = 201, ResponseBody = body },
+            NewPayment = settled,
+            Activity = activity,
+            Count = CountOf(settled, now),
+            Events = [initiated, PaymentEventData.Create(settled.Status == PaymentStatus.Succeeded ? PaymentEventTypes.Succeeded : PaymentEventTypes.Failed, settled, now)],
+        }, CancellationToken.None);
+        if (written.Status == PaymentWriteStatus.IdempotencyKeyExists)
+        {
+            return await ReplayAsync(written.Existing!, pending.RequestHash, render, cancellationToken);
+        }
+
+        feed.Publish(settled);
+        await FollowUpAsync(settled, result);
+        return new PaymentResponse(PaymentOutcome.Ok, 201, body, Payment: settled);
+    }
+
+    private async Task<ProcessorResult> CallProcessorAsync(Payment payment)
+    {
         try
         {
-            // The processor call must finish even if the client goes away: the payment is already recorded.
-            result = await processor.ChargeAsync(new ProcessorCharge(payment.Id, payment.MerchantId, payment.Amount, payment.Currency, payment.CustomerId, payment.PaymentMethod,
+            // The processor call must finish even if the client goes away: the payment is recorded or about to be.
+            return await processor.ChargeAsync(new ProcessorCharge(payment.Id, payment.MerchantId, payment.Amount, payment.Currency, payment.CustomerId, payment.PaymentMethod,
                 payment.DisplayId), CancellationToken.None);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or IOException)
         {
             logger.LogWarning("Processor {Processor} unreachable for {PaymentId}: {Error}", processor.Name, payment.DisplayId, ex.GetType().Name);
-            result = new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.");
+            return new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.");
         }
+    }
 
-        var now = clock.GetUtcNow();
-        var updated = payment with
+    private Payment Settled(Payment payment, ProcessorResult result, DateTimeOffset now) => payment with
+    {
+        Status = result.Outcome == ProcessorOutcome.Succeeded ? PaymentStatus.Succeeded : PaymentStatus.Failed,
+        FailureCode = result.Outcome == ProcessorOutcome.Succeeded ? null : result.FailureCode ?? "processor_declined",
+        FailureMessage = result.Outcome == ProcessorOutcome.Succeeded ? null : result.Message,
+        Retryable = result.Retryable,
+        Processor = processor.Name,
+        ProcessorReference = result.Reference,
+        UpdatedAt = now,
+        Version = payment.Version + 1,
+    };
+
+    /// <summary>What the processor announced for later (the sandbox's dispute token) is applied as it would arrive by webhook.</summary>
+    private async Task FollowUpAsync(Payment payment, ProcessorResult result)
+    {
+        if (result.DisputeExpected && result.Reference is { } reference)
         {
-            Status = result.Outcome == ProcessorOutcome.Succeeded ? PaymentStatus.Succeeded : PaymentStatus.Failed,
-            FailureCode = result.Outcome == ProcessorOutcome.Succeeded ? null : result.FailureCode ?? "processor_declined",
-            FailureMessage = result.Outcome == ProcessorOutcome.Succeeded ? null : result.Message,
-            Retryable = result.Retryable,
-            Processor = processor.Name,
-            ProcessorReference = result.Reference,
-            UpdatedAt = now,
-            Version = payment.Version + 1,
-        };
+            await ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, reference, "sandbox_" + payment.Id.ToString("N"),
+                Amount: payment.Amount, DisputeId: "dp_" + payment.Id.ToString("N"), DisputeReason: "fraudulent"), CancellationToken.None);
+        }
+    }
+
+    private async Task<PaymentResponse> ChargeAsync(Payment payment, IdempotencyRecord pending, Func<Payment, string> render, CancellationToken cancellationToken)
+    {
+        var result = await CallProcessorAsync(payment);
+        var now = clock.GetUtcNow();
+        var updated = Settled(payment, result, now);
         var body = render(updated);
         var written = await store.WriteAsync(new PaymentWrite
         {
@@ -400,12 +451,7 @@ public sealed class PaymentService(
             feed.Publish(updated);
         }
 
-        if (result.DisputeExpected && result.Reference is { } reference)
-        {
-            await ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, reference, "sandbox_" + payment.Id.ToString("N"),
-                Amount: payment.Amount, DisputeId: "dp_" + payment.Id.ToString("N"), DisputeReason: "fraudulent"), CancellationToken.None);
-        }
-
+        await FollowUpAsync(updated, result);
         return new PaymentResponse(PaymentOutcome.Ok, 201, body, Payment: updated);
     }
 

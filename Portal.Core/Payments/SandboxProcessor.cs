@@ -14,6 +14,8 @@ public sealed class SandboxProcessor : IPaymentProcessor
 
     public string Name => "sandbox";
 
+    public bool MovesMoney => false;
+
     public Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(charge);

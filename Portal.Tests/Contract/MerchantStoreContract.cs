@@ -225,4 +225,89 @@ public abstract class MerchantStoreContract
         counts.GetValueOrDefault(MerchantStatus.Approved).ShouldBe(1);
         counts.GetValueOrDefault(MerchantStatus.Rejected).ShouldBe(0);
     }
+
+    private async Task<MerchantRecord> QueuedAsync(IMerchantStore store, DateTimeOffset submittedAt, MerchantStatus status = MerchantStatus.Submitted, string? assignedTo = null,
+        DateTimeOffset? createdAt = null)
+    {
+        var record = NewRecord(createdAt: createdAt ?? T0, status: status) with { SubmittedAt = submittedAt, AssignedTo = assignedTo };
+        (await store.CreateAsync(record, Created(record), Ct)).ShouldBe(MerchantWriteOutcome.Done);
+        return record;
+    }
+
+    private static async Task<List<Guid>> ReadQueueAsync(IMerchantStore store, MerchantQueueQuery query)
+    {
+        var ids = new List<Guid>();
+        for (var page = await store.QueueAsync(query, Ct); ; page = await store.QueueAsync(query with { After = page.Next }, Ct))
+        {
+            page.Items.Count.ShouldBeLessThanOrEqualTo(query.Limit);
+            ids.AddRange(page.Items.Select(i => i.Id));
+            if (page.Next is null)
+            {
+                return ids;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Queue_lists_awaiting_cases_oldest_submission_first_and_pages_without_gaps()
+    {
+        var store = await CreateStoreAsync();
+        // Created in one order, submitted in another: the queue follows submission.
+        var queued = new List<MerchantRecord>();
+        for (var i = 0; i < 7; i++)
+        {
+            var status = (i % 3) switch { 0 => MerchantStatus.Submitted, 1 => MerchantStatus.InReview, _ => MerchantStatus.MoreInformationRequested };
+            queued.Add(await QueuedAsync(store, T0.AddHours(10 - i), status, createdAt: T0.AddMinutes(i)));
+        }
+
+        await QueuedAsync(store, T0, MerchantStatus.Approved);
+        await QueuedAsync(store, T0, MerchantStatus.Rejected);
+        var draft = NewRecord(status: MerchantStatus.Draft);
+        await store.CreateAsync(draft, Created(draft), Ct);
+
+        var seen = await ReadQueueAsync(store, new MerchantQueueQuery(3));
+
+        seen.ShouldBe(queued.OrderBy(r => r.SubmittedAt).Select(r => r.Id).ToList());
+        var first = (await store.QueueAsync(new MerchantQueueQuery(1), Ct)).Items.Single();
+        first.SubmittedAt.ShouldBe(queued[^1].SubmittedAt);
+        first.Version.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Queue_filters_by_status_assignee_and_submission_cut_off()
+    {
+        var store = await CreateStoreAsync();
+        var old = await QueuedAsync(store, T0, MerchantStatus.InReview, "ada@portal.example");
+        var mid = await QueuedAsync(store, T0.AddHours(1), MerchantStatus.Submitted);
+        var recent = await QueuedAsync(store, T0.AddHours(2), MerchantStatus.Submitted, "bola@portal.example");
+        var sameTime = await QueuedAsync(store, T0.AddHours(2), MerchantStatus.MoreInformationRequested, "ada@portal.example");
+
+        (await ReadQueueAsync(store, new MerchantQueueQuery(1, Status: MerchantStatus.Submitted))).ShouldBe([mid.Id, recent.Id]);
+        (await ReadQueueAsync(store, new MerchantQueueQuery(1, Assignee: QueueAssignee.Assigned, AssignedTo: "ada@portal.example"))).ShouldBe([old.Id, sameTime.Id]);
+        (await ReadQueueAsync(store, new MerchantQueueQuery(5, Assignee: QueueAssignee.Unassigned))).ShouldBe([mid.Id]);
+        // Strictly before the cut-off: a case submitted exactly at it is not past it.
+        (await ReadQueueAsync(store, new MerchantQueueQuery(5, SubmittedBefore: T0.AddHours(2)))).ShouldBe([old.Id, mid.Id]);
+        (await ReadQueueAsync(store, new MerchantQueueQuery(5, Status: MerchantStatus.Submitted, Assignee: QueueAssignee.Unassigned, SubmittedBefore: T0.AddHours(3))))
+            .ShouldBe([mid.Id]);
+    }
+
+    [Fact]
+    public async Task A_case_leaves_the_queue_when_decided_and_keeps_its_assignee()
+    {
+        var store = await CreateStoreAsync();
+        var record = await QueuedAsync(store, T0, MerchantStatus.Submitted);
+        var assigned = record with { AssignedTo = "ada@portal.example", Version = 2, UpdatedAt = T0.AddMinutes(5) };
+        (await store.UpdateAsync(assigned, 1, Changed(assigned, "assigned"), Ct)).ShouldBe(MerchantWriteOutcome.Done);
+        // A second admin acting on the version they loaded is refused, not silently overwriting the first.
+        var stale = record with { AssignedTo = "bola@portal.example", Version = 2 };
+        (await store.UpdateAsync(stale, 1, Changed(stale, "assigned"), Ct)).ShouldBe(MerchantWriteOutcome.VersionConflict);
+        (await store.QueueAsync(new MerchantQueueQuery(5), Ct)).Items.Single().AssignedTo.ShouldBe("ada@portal.example");
+
+        var approved = assigned with { Status = MerchantStatus.Approved, Version = 3 };
+        (await store.UpdateAsync(approved, 2, Changed(approved, "approved"), Ct)).ShouldBe(MerchantWriteOutcome.Done);
+
+        (await store.QueueAsync(new MerchantQueueQuery(5), Ct)).Items.ShouldBeEmpty();
+        (await store.GetAsync(record.Id, Ct)).ShouldNotBeNull().AssignedTo.ShouldBe("ada@portal.example");
+        (await store.GetAsync(record.Id, Ct))!.SubmittedAt.ShouldBe(T0);
+    }
 }

@@ -8,14 +8,14 @@ namespace Portal.Tests.E2E;
 /// <summary>The KYB wizard end to end: a merchant completes it (resuming after sign-out), an admin finds and approves it.</summary>
 public sealed class OnboardingTests(BrowserFixture browser)
 {
-    private static async Task ChooseAsync(IPage page, string label, string option)
+    internal static async Task ChooseAsync(IPage page, string label, string option)
     {
         await page.Locator(".mud-select").Filter(new() { HasText = label }).First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
         await page.Locator(".mud-popover-open").WaitForAsync(new() { State = WaitForSelectorState.Detached });
     }
 
-    private static async Task NextAsync(PortalSession session, string nextTitle)
+    internal static async Task NextAsync(PortalSession session, string nextTitle)
     {
         await session.Page.ClickAsync("[data-testid=next]");
         await session.Page.Locator("[data-testid=step-title]").Filter(new() { HasText = nextTitle }).WaitForAsync();
@@ -25,7 +25,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
     public async Task A_merchant_completes_the_wizard_and_an_admin_finds_and_approves_it()
     {
         await using var session = await PortalSession.StartAsync(browser);
-        var (user, _) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
+        var (user, merchantActor) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
         var cac = Random.Shared.Next(100_000, 999_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var page = session.Page;
         // Another merchant, so that the admin's search has something to filter out.
@@ -84,6 +84,8 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await page.GetByLabel("Account name").FillAsync("Lagos Crafts Ltd");
         await page.GetByLabel("Account number (NUBAN)").FillAsync("0123456789");
         await session.ScreenshotAsync("onboarding-4-settlement");
+        await NextAsync(session, "Documents");
+        await page.Locator("[data-testid=requirements]").WaitForAsync();
         await NextAsync(session, "Review and submit");
         var review = await page.Locator("[data-testid=review]").InnerTextAsync();
         review.ShouldContain("******6789");
@@ -97,6 +99,17 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await session.ScreenshotAsync("onboarding-6-submitted");
         session.ConsoleErrors.ShouldBeEmpty();
         await session.SignOutAsync();
+
+        // Approval needs every required document accepted: the documents are uploaded and accepted behind the scenes here
+        // (KycReviewTests drives that part through the UI).
+        var documents = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Portal.Core.Kyc.KycDocumentService>(session.Factory.Services);
+        var reviewer = new Portal.Core.Actor("seed-admin", "seed-admin", PortalRoles.Admin, null, null);
+        foreach (var requirement in (await documents.RequirementsAsync(merchantActor, merchantActor.MerchantId!.Value))!)
+        {
+            var uploaded = await documents.UploadAsync(merchantActor, merchantActor.MerchantId!.Value, requirement.Type, new MemoryStream(TestImages.Pdf(requirement.Type.ToString())));
+            (await documents.ReviewDocumentAsync(reviewer, merchantActor.MerchantId!.Value, requirement.Type, uploaded.Version!.VersionId, Portal.Core.Kyc.DocumentState.Uploaded, true, null))
+                .Succeeded.ShouldBeTrue();
+        }
 
         // The admin finds the merchant by CAC number and approves it.
         await session.SignInAsync("admin@demo.local", PortalSession.DemoPassword);

@@ -57,6 +57,16 @@ public sealed partial class PortalSession : IAsyncDisposable
         await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }
 
+    /// <summary>Signs in a user with TOTP enrolled (key from <see cref="EnrolTotpAsync"/>), answering the code challenge.</summary>
+    public async Task SignInWithTotpAsync(string email, string password, string totpKey)
+    {
+        await SignInAsync(email, password);
+        await Page.WaitForURLAsync(new Regex("/account/login-2fa"));
+        await Page.FillAsync("#code", Totp.Code(totpKey));
+        await Page.ClickAsync("button[type=submit]");
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+
     /// <summary>Blazor's circuit is up: clicks and typing now reach the server.</summary>
     public Task WaitForInteractiveAsync() => Page.Locator("[data-circuit=interactive]").WaitForAsync();
 

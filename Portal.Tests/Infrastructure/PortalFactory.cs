@@ -104,6 +104,17 @@ public class PortalFactory : WebApplicationFactory<Program>
         return (actor, created.Value!.Secret);
     }
 
+    /// <summary>A merchant that passed KYC (registered, then approved as a review would record it) with an API key.</summary>
+    public async Task<(Actor Merchant, string Secret)> ApprovedMerchantKeyAsync()
+    {
+        var (actor, secret) = await MerchantKeyAsync();
+        var cac = Interlocked.Increment(ref _nextCac).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        await DemoMerchant.ApproveAsync(Services, actor, "Shop " + cac, cac);
+        return (actor, secret);
+    }
+
+    private static int _nextCac = Random.Shared.Next(100_000, 800_000);
+
     public HttpClient ClientWithBearer(string token)
     {
         var client = CreateClient();

@@ -21,6 +21,9 @@ public static class PortalPolicies
     public const string Compliance = "compliance";
     public const string Staff = "staff";
 
+    /// <summary>Any signed-in portal user (UI cookie); staff only with their second factor. Services check what each may reach.</summary>
+    public const string SignedIn = "signed-in";
+
     /// <summary>Claim type for the merchant a user or API key belongs to.</summary>
     public const string MerchantIdClaim = "merchant_id";
 
@@ -31,7 +34,9 @@ public static class PortalPolicies
             .AddPolicy(Merchant, p => p.RequireRole(PortalRoles.Merchant).RequireClaim(MerchantIdClaim))
             .AddPolicy(Admin, p => p.RequireRole(PortalRoles.Admin).AddRequirements(new StaffMfaRequirement()))
             .AddPolicy(Compliance, p => p.RequireRole(PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()))
-            .AddPolicy(Staff, p => p.RequireRole(PortalRoles.Admin, PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()));
+            .AddPolicy(Staff, p => p.RequireRole(PortalRoles.Admin, PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()))
+            .AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+                .RequireRole(PortalRoles.All).AddRequirements(new StaffMfaRequirement()));
         return services;
     }
 }
@@ -43,7 +48,9 @@ internal sealed class StaffMfaHandler(Microsoft.Extensions.Options.IOptions<Port
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, StaffMfaRequirement requirement)
     {
-        if (!options.Value.RequireStaffMfa || context.User.HasClaim("amr", "mfa"))
+        // Only staff need the second factor; a merchant meets this requirement (its policies check the role separately).
+        var staff = context.User.IsInRole(PortalRoles.Admin) || context.User.IsInRole(PortalRoles.Compliance);
+        if (!options.Value.RequireStaffMfa || !staff || context.User.HasClaim("amr", "mfa"))
         {
             context.Succeed(requirement);
         }

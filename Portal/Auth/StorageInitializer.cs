@@ -45,6 +45,9 @@ public static class StorageInitializer
             }
         }
 
+        var merchant1 = (await users.FindByEmailAsync(DemoAccounts[2].Email))!;
+        var demoKey = await DemoMerchant.EnsureApprovedAsync(scope.ServiceProvider, merchant1);
+
         var mfa = app.Configuration.GetValue("Auth:RequireStaffMfa", true);
         // Console, not the logger: demo credentials must never reach structured logs, and this never runs in Production.
         Console.WriteLine($"""
@@ -54,6 +57,8 @@ public static class StorageInitializer
               Staff (Admin, Compliance): {(mfa
                 ? "TOTP is required. At first sign-in the portal shows a QR code and a key: add it to any authenticator app and type the 6-digit code."
                 : "TOTP is optional in this environment; enrol under the account menu > Two-factor authentication.")}
+              {DemoAccounts[2].Email} is the approved "{DemoMerchant.BusinessName}"; {DemoAccounts[3].Email} starts onboarding.
+              {(demoKey is null ? "Its API keys are on the Developers page." : $"Its API key (shown once): {demoKey}")}
               Emails (sign-up confirmation, password reset) appear at /dev/outbox.
 
             """);

@@ -21,6 +21,8 @@ internal static class PortalWebExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            // "amount": "2500" is a wrong type, not a number: the web defaults would quietly accept it.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         services.AddPortalDataProtection();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

@@ -11,7 +11,9 @@ namespace Portal.Core.Adapters.Aws;
 /// items share its partition (<c>HISTORY#ticks#uuid</c>), so a timeline is one Query. The CAC number's uniqueness is a guard
 /// item <c>CAC#number / GUARD</c> written in the same transaction as the merchant, and per-status counters
 /// (<c>COUNTER#STATUS / status</c>) are kept in those transactions so the dashboard counts need no scan. Listings read sparse
-/// GSIs: only merchant items carry <c>entity_type</c>, <c>status</c>, <c>created_date</c> and <c>name_key</c>.
+/// GSIs: only merchant items carry <c>entity_type</c>, <c>status</c>, <c>created_date</c> and <c>name_key</c>. The KYC review queue
+/// is a sparse GSI of its own (<c>queue</c> / <c>queued_date</c>), present only while a case awaits a decision: the status
+/// index is ordered by creation, not submission, and the queue spans three statuses, so one ordered Query serves it.
 /// </summary>
 internal sealed class DynamoMerchantStore : IMerchantStore
 {
@@ -22,6 +24,8 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     private const string EntityTypeIndex = "entity-type-index";
     private const string StatusIndex = "status-index";
     private const string NameIndex = "name-index";
+    private const string QueueIndex = "queue-index";
+    private const string QueuePartition = "KYC";
 
     // A transaction that collides with another on the same item (the guard or the shared status counter) is cancelled
     // with TransactionConflict rather than queued; the SDK does not retry it, so we do, briefly.
@@ -217,6 +221,76 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         return new MerchantPage(rows.Select(ToSummary).ToList(), next);
     }
 
+    public async Task<MerchantPage> QueueAsync(MerchantQueueQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
+        var request = new QueryRequest
+        {
+            TableName = _table,
+            IndexName = QueueIndex,
+            KeyConditionExpression = "#queue = :queue",
+            ExpressionAttributeNames = new() { ["#queue"] = "queue" },
+            ExpressionAttributeValues = new() { [":queue"] = Text(QueuePartition) },
+            ScanIndexForward = true,
+        };
+        if (query.SubmittedBefore is { } before)
+        {
+            // "ticks\u0001id" < "ticks": a case submitted exactly at the cut-off is not before it, as in SQLite.
+            request.KeyConditionExpression += " AND queued_date < :before";
+            request.ExpressionAttributeValues[":before"] = Text(MerchantSort.CreatedKey(before));
+        }
+
+        var filters = new List<string>();
+        if (query.Status is { } status)
+        {
+            filters.Add("#status = :status");
+            request.ExpressionAttributeNames["#status"] = "status";
+            request.ExpressionAttributeValues[":status"] = Text(status.ToString());
+        }
+
+        switch (query.Assignee)
+        {
+            case QueueAssignee.Assigned:
+                filters.Add("assigned_to = :assignee");
+                request.ExpressionAttributeValues[":assignee"] = Text(query.AssignedTo ?? "");
+                break;
+            case QueueAssignee.Unassigned:
+                filters.Add("attribute_not_exists(assigned_to)");
+                break;
+            case QueueAssignee.Anyone:
+                break;
+        }
+
+        request.FilterExpression = filters.Count == 0 ? null : string.Join(" AND ", filters);
+        if (query.After is { } after)
+        {
+            request.ExclusiveStartKey = MerchantKey(after.Id);
+            request.ExclusiveStartKey["queue"] = Text(QueuePartition);
+            request.ExclusiveStartKey["queued_date"] = Text(SortValue(after.SortKey, after.Id));
+        }
+
+        var wanted = query.Limit + 1;
+        var rows = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            request.Limit = request.FilterExpression is null ? wanted - rows.Count : Math.Max(wanted, 100);
+            var response = await _client.QueryAsync(request, cancellationToken);
+            rows.AddRange(response.Items ?? []);
+            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (rows.Count < wanted && request.ExclusiveStartKey is not null);
+
+        MerchantKeyset? next = null;
+        if (rows.Count > query.Limit)
+        {
+            rows.RemoveRange(query.Limit, rows.Count - query.Limit);
+            next = new MerchantKeyset(MerchantSort.CreatedKey(Time(rows[^1]["submitted_at"])), Guid.Parse(rows[^1]["id"].S));
+        }
+
+        return new MerchantPage(rows.Select(ToSummary).ToList(), next);
+    }
+
     public async Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken)
     {
         var response = await _client.QueryAsync(new QueryRequest
@@ -273,6 +347,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
             [
                 new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S), new("entity_type", ScalarAttributeType.S),
                 new("created_date", ScalarAttributeType.S), new("status", ScalarAttributeType.S), new("name_key", ScalarAttributeType.S),
+                new("queue", ScalarAttributeType.S), new("queued_date", ScalarAttributeType.S),
             ],
             KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
             GlobalSecondaryIndexes =
@@ -280,6 +355,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
                 Index(EntityTypeIndex, "entity_type", "created_date"),
                 Index(StatusIndex, "status", "created_date"),
                 Index(NameIndex, "entity_type", "name_key"),
+                Index(QueueIndex, "queue", "queued_date"),
             ],
         }, cancellationToken);
 
@@ -427,6 +503,18 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         SetOptional(item, "website", m.Website);
         SetOptional(item, "industry", m.Industry);
         SetOptional(item, "status_note", m.StatusNote);
+        SetOptional(item, "assigned_to", m.AssignedTo);
+        if (m.SubmittedAt is { } submitted)
+        {
+            item["submitted_at"] = Number(submitted.UtcTicks);
+        }
+
+        if (m.InQueue)
+        {
+            item["queue"] = Text(QueuePartition);
+            item["queued_date"] = Text(SortValue(MerchantSort.CreatedKey(m.SubmittedAt!.Value), m.Id));
+        }
+
         return item;
     }
 
@@ -444,10 +532,13 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         OptionalText(item, "status_note"),
         Time(item["created_at"]),
         Time(item["updated_at"]),
-        Long(item["version"]));
+        Long(item["version"]),
+        item.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null,
+        OptionalText(item, "assigned_to"));
 
     private static MerchantSummary ToSummary(Dictionary<string, AttributeValue> item) => new(
-        Guid.Parse(item["id"].S), item["business_name"].S, item["cac_number"].S, Enum.Parse<MerchantStatus>(item["status"].S), Time(item["created_at"]), Time(item["updated_at"]));
+        Guid.Parse(item["id"].S), item["business_name"].S, item["cac_number"].S, Enum.Parse<MerchantStatus>(item["status"].S), Time(item["created_at"]), Time(item["updated_at"]),
+        item.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null, OptionalText(item, "assigned_to"), Long(item["version"]));
 
     private static string MerchantPk(Guid id) => $"MERCHANT#{id:N}";
 

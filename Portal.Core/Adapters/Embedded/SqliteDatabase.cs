@@ -49,6 +49,17 @@ internal sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>
+    /// A pooled connection for reads only: no per-open PRAGMAs (a WAL reader never waits for the writer, and the
+    /// synchronous and foreign-key settings only matter when writing), which keeps hot read paths to one statement.
+    /// </summary>
+    public async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
     public void Execute(string sql)
     {
         using var connection = Open();

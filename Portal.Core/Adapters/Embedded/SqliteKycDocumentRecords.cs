@@ -41,6 +41,20 @@ internal sealed class SqliteKycDocumentRecords : IKycDocumentRecords
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<bool> SetStateAsync(Guid merchantId, DocumentType type, string versionId, DocumentState expectedState, DocumentState state, string? reason,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE kyc_documents SET state = $state, reason = $reason
+            WHERE merchant_id = $merchant AND type = $type AND version_id = $version AND state = $expected
+            """;
+        command.With("$merchant", merchantId.ToString()).With("$type", type.ToString()).With("$version", versionId)
+            .With("$expected", expectedState.ToString()).With("$state", state.ToString()).With("$reason", reason);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task<IReadOnlyList<KycDocumentVersion>> ListAsync(Guid merchantId, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenAsync(cancellationToken);

@@ -10,7 +10,10 @@ namespace Portal.Core.Adapters.Embedded;
 internal sealed class SqliteMerchantStore : IMerchantStore
 {
     private const string Columns =
-        "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version";
+        "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version, submitted_at, assigned_to";
+
+    // The review queue: awaiting statuses only, so the partial index below serves it (the IN list must match it exactly).
+    private const string InQueue = "status IN ('Submitted', 'InReview', 'MoreInformationRequested') AND submitted_key IS NOT NULL";
 
     private readonly SqliteDatabase _db;
 
@@ -53,6 +56,23 @@ internal sealed class SqliteMerchantStore : IMerchantStore
             );
             CREATE INDEX IF NOT EXISTS ix_merchant_history ON merchant_history(merchant_id, seq);
             """);
+
+        // Added with the KYC queue: older databases get the columns (NULL: never submitted, nobody assigned).
+        using (var connection = _db.Open())
+        using (var columns = connection.CreateCommand())
+        {
+            columns.CommandText = "SELECT name FROM pragma_table_info('merchants') WHERE name = 'submitted_key'";
+            if (columns.ExecuteScalar() is null)
+            {
+                _db.Execute("""
+                    ALTER TABLE merchants ADD COLUMN submitted_at INTEGER;
+                    ALTER TABLE merchants ADD COLUMN submitted_key TEXT;
+                    ALTER TABLE merchants ADD COLUMN assigned_to TEXT;
+                    """);
+            }
+        }
+
+        _db.Execute($"CREATE INDEX IF NOT EXISTS ix_merchants_queue ON merchants(submitted_key, id) WHERE {InQueue};");
     }
 
     public async Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken)
@@ -60,7 +80,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         await using var connection = await _db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO merchants ({Columns}, name_key, created_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $name_key, $created_key)";
+        insert.CommandText = $"INSERT INTO merchants ({Columns}, name_key, created_key, submitted_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $submitted, $assigned, $name_key, $created_key, $submitted_key)";
         Bind(insert, merchant);
         try
         {
@@ -84,7 +104,8 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         update.CommandText = """
             UPDATE merchants SET business_name = $name, name_key = $name_key, cac_number = $cac, business_type = $type,
                 registered_address = $address, website = $website, industry = $industry, sealed_pii = $pii, email_hash = $email,
-                status = $status, status_note = $note, updated_at = $updated, version = $version
+                status = $status, status_note = $note, updated_at = $updated, version = $version,
+                submitted_at = $submitted, submitted_key = $submitted_key, assigned_to = $assigned
             WHERE id = $id AND version = $expected
             """;
         Bind(update, merchant);
@@ -190,6 +211,65 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         return new MerchantPage(items.Select(i => i.Summary).ToList(), next);
     }
 
+    public async Task<MerchantPage> QueueAsync(MerchantQueueQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new List<string> { InQueue };
+        if (query.Status is { } status)
+        {
+            where.Add("status = $status");
+            command.With("$status", status.ToString());
+        }
+
+        switch (query.Assignee)
+        {
+            case QueueAssignee.Assigned:
+                where.Add("assigned_to = $assignee");
+                command.With("$assignee", query.AssignedTo ?? "");
+                break;
+            case QueueAssignee.Unassigned:
+                where.Add("assigned_to IS NULL");
+                break;
+            case QueueAssignee.Anyone:
+                break;
+        }
+
+        if (query.SubmittedBefore is { } before)
+        {
+            where.Add("submitted_key < $before");
+            command.With("$before", MerchantSort.CreatedKey(before));
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("(submitted_key > $after_key OR (submitted_key = $after_key AND id > $after_id))");
+            command.With("$after_key", after.SortKey).With("$after_id", after.Id.ToString());
+        }
+
+        command.CommandText = $"""
+            SELECT id, business_name, cac_number, status, created_at, updated_at, submitted_at, assigned_to, version, submitted_key FROM merchants
+            WHERE {string.Join(" AND ", where)} ORDER BY submitted_key ASC, id ASC LIMIT {query.Limit + 1}
+            """;
+        var items = new List<(MerchantSummary Summary, string SortKey)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add((new MerchantSummary(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), Enum.Parse<MerchantStatus>(reader.GetString(3)),
+                FromTicks(reader.GetInt64(4)), FromTicks(reader.GetInt64(5)), FromTicks(reader.GetInt64(6)), reader.GetStringOrNull(7), reader.GetInt64(8)), reader.GetString(9)));
+        }
+
+        MerchantKeyset? next = null;
+        if (items.Count > query.Limit)
+        {
+            items.RemoveAt(query.Limit);
+            next = new MerchantKeyset(items[^1].SortKey, items[^1].Summary.Id);
+        }
+
+        return new MerchantPage(items.Select(i => i.Summary).ToList(), next);
+    }
+
     public async Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenAsync(cancellationToken);
@@ -236,7 +316,8 @@ internal sealed class SqliteMerchantStore : IMerchantStore
             .With("$cac", m.CacNumber).With("$type", m.BusinessType?.ToString()).With("$address", m.RegisteredAddress).With("$website", m.Website)
             .With("$industry", m.Industry).With("$pii", m.SealedPii).With("$email", m.ContactEmailHash).With("$status", m.Status.ToString())
             .With("$note", m.StatusNote).With("$created", m.CreatedAt.UtcTicks).With("$created_key", MerchantSort.CreatedKey(m.CreatedAt))
-            .With("$updated", m.UpdatedAt.UtcTicks).With("$version", m.Version);
+            .With("$updated", m.UpdatedAt.UtcTicks).With("$version", m.Version).With("$submitted", m.SubmittedAt?.UtcTicks)
+            .With("$submitted_key", m.SubmittedAt is { } at ? MerchantSort.CreatedKey(at) : null).With("$assigned", m.AssignedTo);
 
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
 
@@ -254,5 +335,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         r.GetStringOrNull(10),
         FromTicks(r.GetInt64(11)),
         FromTicks(r.GetInt64(12)),
-        r.GetInt64(13));
+        r.GetInt64(13),
+        r.GetInt64OrNull(14) is { } submitted ? FromTicks(submitted) : null,
+        r.GetStringOrNull(15));
 }

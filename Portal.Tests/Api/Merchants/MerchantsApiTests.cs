@@ -226,7 +226,7 @@ public sealed class MerchantsApiTests(MerchantsApiTests.Fixture fixture) : IClas
         var cursor = page.GetProperty("next_cursor").GetString()!;
         var parts = cursor.Split('.');
         var payload = Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(parts[0]));
-        var edited = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(payload.Replace("\"S\":\"", "\"S\":\"9", StringComparison.Ordinal))) + "." + parts[1];
+        var edited = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(payload.Replace("\"SortKey\":\"", "\"SortKey\":\"9", StringComparison.Ordinal))) + "." + parts[1];
 
         await (await client.GetAsync($"/api/v1/merchants?limit=1&cursor={Uri.EscapeDataString(edited)}")).ShouldBeProblemAsync(400);
         // A cursor issued for one filter is not accepted for another.

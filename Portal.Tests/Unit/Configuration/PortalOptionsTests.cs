@@ -42,6 +42,21 @@ public sealed class PortalOptionsTests
         Validate(new() { ["Portal:DemoPassword"] = "short" })!.Message.ShouldContain("DemoPassword");
 
     [Fact]
+    public void A_kyc_sla_warning_at_or_past_the_breach_is_refused()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kyc:SlaWarningHours"] = "48",
+            ["Kyc:SlaBreachHours"] = "24",
+        }).Build());
+        services.AddPortalCore();
+        using var provider = services.BuildServiceProvider();
+
+        Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Portal.Core.Kyc.KycOptions>>().Value).Message.ShouldContain("Kyc:SlaWarningHours");
+    }
+
+    [Fact]
     public void An_unknown_mode_stops_binding()
     {
         var ex = Should.Throw<InvalidOperationException>(() => Validate(new() { ["Portal:Mode"] = "Mainframe" }));

@@ -1,0 +1,220 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core;
+using Portal.Core.Adapters.Embedded;
+using Portal.Core.Audit;
+using Portal.Core.Kyc;
+using Portal.Core.Merchants;
+
+namespace Portal.Tests.Unit.Kyc;
+
+/// <summary>The KYC review use cases over the real embedded adapters in a temp folder, with a fake clock.</summary>
+public sealed class KycCaseServiceTests : IAsyncLifetime
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-kyc-case", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    private readonly Actor _merchant = new("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9");
+    private readonly Actor _ada = new("user-a", "ada@portal.example", "Admin", null, "10.0.0.1");
+    private readonly Actor _bola = new("user-b", "bola@portal.example", "Admin", null, "10.0.0.2");
+    private SqliteAuditLog _audit = default!;
+    private MerchantService _merchants = default!;
+    private KycDocumentService _documents = default!;
+    private KycCaseService _cases = default!;
+    private FileEmailOutbox _outbox = default!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync()
+    {
+        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
+        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), _clock, NullLogger<SqliteAuditLog>.Instance);
+        var db = new SqliteDatabase(Path.Combine(_folder, "portal.db"));
+        var store = new SqliteMerchantStore(db);
+        _merchants = new MerchantService(store, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, _clock);
+        var options = Options.Create(new KycOptions());
+        _documents = new KycDocumentService(new EncryptedFileDocumentStore(Path.Combine(_folder, "documents"), keys, _clock), new SqliteKycDocumentRecords(db), store, _audit, options, _clock);
+        _outbox = new FileEmailOutbox(Path.Combine(_folder, "outbox"), _clock, NullLogger<FileEmailOutbox>.Instance);
+        _cases = new KycCaseService(_merchants, _documents, store, _outbox, options, _clock);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _audit.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static KybForm Form() => new()
+    {
+        BusinessName = "Lagos Crafts Ltd",
+        CacNumber = "271828",
+        BusinessType = BusinessType.SoleProprietorship, // needs director ID, proof of address, bank statement
+        RegisteredAddress = "14 Admiralty Way, Lagos",
+        Industry = "Retail",
+        ContactEmail = "Hello@LagosCrafts.example",
+        ContactPhone = "+234 803 123 4567",
+        Owners = [new OwnerForm { Name = "Adaeze Okafor", DateOfBirth = new DateTime(1984, 3, 9, 0, 0, 0, DateTimeKind.Utc), Nationality = "Nigerian", OwnershipPercent = 100 }],
+        AllSignificantOwnersListed = true,
+        BankName = "Zenith Bank",
+        AccountName = "Lagos Crafts Ltd",
+        AccountNumber = "0123456789",
+    };
+
+    private async Task<Merchant> SubmittedWithDocumentsAsync()
+    {
+        var draft = await _merchants.SaveDraftAsync(_merchant, Form(), null, Ct);
+        foreach (var type in new[] { DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement })
+        {
+            (await UploadAsync(type)).Outcome.ShouldBe(UploadOutcome.Stored);
+        }
+
+        return (await _merchants.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct)).Value!;
+    }
+
+    private Task<UploadResult> UploadAsync(DocumentType type)
+    {
+        var pdf = new byte[3000];
+        "%PDF-1.7\n"u8.CopyTo(pdf);
+        Random.Shared.NextBytes(pdf.AsSpan(20));
+        return _documents.UploadAsync(_merchant, _merchant.MerchantId!.Value, type, new MemoryStream(pdf), Ct);
+    }
+
+    private async Task<KycDocumentVersion> CurrentAsync(DocumentType type) =>
+        (await _documents.RequirementsAsync(_ada, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == type).Current!;
+
+    private async Task<DocumentReviewResult> ReviewAsync(Actor admin, DocumentType type, bool accept, string? reason = null)
+    {
+        var current = await CurrentAsync(type);
+        return await _documents.ReviewDocumentAsync(admin, current.MerchantId, type, current.VersionId, current.State, accept, reason, Ct);
+    }
+
+    [Fact]
+    public async Task A_second_admin_assigning_a_case_taken_after_they_loaded_it_gets_a_conflict_naming_the_assignee()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+
+        var first = await _merchants.AssignAsync(_ada, submitted.Id, submitted.Version, Ct);
+        var second = await _merchants.AssignAsync(_bola, submitted.Id, submitted.Version, Ct);
+
+        first.Succeeded.ShouldBeTrue(first.Message);
+        second.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        second.Message!.ShouldContain("Someone else changed this case");
+        second.Message!.ShouldContain("ada@portal.example");
+        (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!.AssignedTo.ShouldBe("ada@portal.example");
+        (await _merchants.AssignAsync(_merchant, submitted.Id, first.Value!.Version, Ct)).Outcome.ShouldBe(MerchantOutcome.Forbidden);
+    }
+
+    [Fact]
+    public async Task Two_admins_deciding_on_the_same_version_the_second_gets_a_conflict_and_nothing_is_overwritten()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+
+        var first = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.RequestInformation, "Please send a clearer ID.", submitted.Version, Ct);
+        var second = await _cases.DecideAsync(_bola, submitted.Id, ReviewDecision.Reject, "Looks fake.", submitted.Version, Ct);
+
+        first.Succeeded.ShouldBeTrue(first.Message);
+        second.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        second.Message!.ShouldStartWith("Someone else changed this case");
+        second.Message!.ShouldContain("Reload");
+        var stored = (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!;
+        stored.Status.ShouldBe(MerchantStatus.MoreInformationRequested);
+        stored.StatusNote.ShouldBe("Please send a clearer ID.");
+    }
+
+    [Fact]
+    public async Task Requesting_information_emails_the_merchant_the_message_and_the_merchant_sees_it()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+
+        var result = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.RequestInformation, "Your proof of address is older than 3 months.", submitted.Version, Ct);
+
+        result.Succeeded.ShouldBeTrue(result.Message);
+        var mail = (await _outbox.ListAsync(10, Ct)).ShouldHaveSingleItem();
+        mail.To.ShouldBe("hello@lagoscrafts.example");
+        mail.Body.ShouldContain("Your proof of address is older than 3 months.");
+        var own = (await _merchants.GetOwnAsync(_merchant, Ct))!;
+        own.Status.ShouldBe(MerchantStatus.MoreInformationRequested);
+        own.StatusNote.ShouldBe("Your proof of address is older than 3 months.");
+    }
+
+    [Fact]
+    public async Task Approval_needs_every_required_document_accepted_and_emails_the_merchant()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+        (await ReviewAsync(_ada, DocumentType.DirectorId, accept: true)).Succeeded.ShouldBeTrue();
+        (await ReviewAsync(_ada, DocumentType.ProofOfAddress, accept: true)).Succeeded.ShouldBeTrue();
+
+        var early = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, submitted.Version, Ct);
+        early.Outcome.ShouldBe(MerchantOutcome.Invalid);
+        (await _cases.LoadAsync(_ada, submitted.Id, Ct))!.ApprovalBlockedBecause!.ShouldContain("1 of 3");
+
+        (await ReviewAsync(_ada, DocumentType.BankStatement, accept: true)).Succeeded.ShouldBeTrue();
+        (await _cases.LoadAsync(_ada, submitted.Id, Ct))!.ApprovalBlockedBecause.ShouldBeNull();
+        var approved = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, submitted.Version, Ct);
+
+        approved.Succeeded.ShouldBeTrue(approved.Message);
+        approved.Value!.Status.ShouldBe(MerchantStatus.Approved);
+        (await _outbox.ListAsync(10, Ct)).ShouldHaveSingleItem().Subject.ShouldContain("approved");
+    }
+
+    [Fact]
+    public async Task A_rejected_document_needs_a_reason_shows_it_to_the_merchant_and_can_be_uploaded_again()
+    {
+        await SubmittedWithDocumentsAsync();
+
+        (await ReviewAsync(_ada, DocumentType.DirectorId, accept: false, reason: "  ")).Outcome.ShouldBe(DocumentReviewOutcome.Invalid);
+        (await ReviewAsync(_ada, DocumentType.DirectorId, accept: false, reason: "The photo is blurred.")).Succeeded.ShouldBeTrue();
+
+        var seen = (await _documents.RequirementsAsync(_merchant, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId);
+        seen.State.ShouldBe(DocumentState.Rejected);
+        seen.Current!.Reason.ShouldBe("The photo is blurred.");
+        (await UploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+        var again = (await _documents.RequirementsAsync(_merchant, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId);
+        again.State.ShouldBe(DocumentState.Uploaded);
+        again.Versions.ShouldBe(2);
+        var events = await _audit.QueryAsync(new AuditQuery(Action: "kyc.document_rejected", Limit: 10), Ct);
+        events.Events.ShouldContain(e => e.Outcome == AuditOutcome.Success && e.ActorRole == "Admin");
+    }
+
+    [Fact]
+    public async Task Reviewing_a_document_that_changed_since_it_was_loaded_is_a_conflict()
+    {
+        await SubmittedWithDocumentsAsync();
+        var loaded = await CurrentAsync(DocumentType.BankStatement);
+
+        // Another admin decided first: the state the second admin saw is stale.
+        (await ReviewAsync(_bola, DocumentType.BankStatement, accept: true)).Succeeded.ShouldBeTrue();
+        var stale = await _documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, loaded.State, false, "Wrong account.", Ct);
+        stale.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
+        (await CurrentAsync(DocumentType.BankStatement)).State.ShouldBe(DocumentState.Accepted);
+
+        // The merchant uploaded a newer version: the old one is history, not reviewable.
+        (await UploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        var superseded = await _documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, DocumentState.Accepted, true, null, Ct);
+        superseded.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
+        (await _documents.ReviewDocumentAsync(_merchant, loaded.MerchantId, loaded.Type, loaded.VersionId, DocumentState.Uploaded, true, null, Ct))
+            .Outcome.ShouldBe(DocumentReviewOutcome.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_queue_shows_ages_against_the_sla_and_filters_breached_and_mine()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+        _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.OnTime);
+        (await _cases.QueueAsync(_ada, new KycQueueFilter(SlaBreachedOnly: true), 20, null, Ct))!.Items.ShouldBeEmpty();
+
+        _clock.Advance(TimeSpan.FromHours(30));
+        _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.Warning);
+        _clock.Advance(TimeSpan.FromHours(20));
+        _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.Breached);
+        (await _cases.QueueAsync(_ada, new KycQueueFilter(SlaBreachedOnly: true), 20, null, Ct))!.Items.ShouldHaveSingleItem().Id.ShouldBe(submitted.Id);
+
+        await _merchants.AssignAsync(_ada, submitted.Id, submitted.Version, Ct);
+        (await _cases.QueueAsync(_ada, new KycQueueFilter(Assignee: QueueAssignee.Assigned), 20, null, Ct))!.Items.ShouldHaveSingleItem();
+        (await _cases.QueueAsync(_bola, new KycQueueFilter(Assignee: QueueAssignee.Assigned), 20, null, Ct))!.Items.ShouldBeEmpty();
+        (await _cases.QueueAsync(_merchant, new KycQueueFilter(), 20, null, Ct)).ShouldBeNull();
+    }
+}

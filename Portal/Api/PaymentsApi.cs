@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Portal.Auth;
+using Portal.Core.Payments;
+using Portal.Core.Security;
+
+namespace Portal.Api;
+
+/// <summary>
+/// /api/v1/payments: seed 001's payment initiation, with idempotency that holds under concurrency, fraud scoring before the
+/// processor is called, and no card data ever accepted. Every created payment answers 201 whatever its outcome; clients
+/// read <c>status</c> (succeeded, failed, blocked, held_for_review).
+/// </summary>
+internal static class PaymentsApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static void MapPaymentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapApiGroup("payments", "Payments");
+        group.MapPost("/", InitiateAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("CreatePayment")
+            .Accepts<PaymentBody>("application/json")
+            .Produces<PaymentDto>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Create a payment with a payment-method token. Send an Idempotency-Key header; a replay returns the original answer with Idempotent-Replayed: true.");
+        group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
+            .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
+        group.MapGet("/{paymentId}", GetAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("GetPayment")
+            .WithSummary("One payment with its fraud factors. Merchants can read only their own.");
+        group.MapPost("/{paymentId}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
+            .Accepts<RefundBody>("application/json")
+            .Produces<RefundDto>(StatusCodes.Status201Created)
+            .WithSummary("Refund all (no amount) or part of a payment, never above what is left. Idempotent per Idempotency-Key (without one, per payment and amount).");
+    }
+
+    public sealed record PaymentBody(long? Amount, string? Currency, string? CustomerId, string? PaymentMethod, string? OrderId, string? DeviceId, string? IpAddress,
+        string? Country, Dictionary<string, string>? Metadata);
+
+    public sealed record RefundBody(long? Amount, string? Reason);
+
+    public sealed record FraudFactorDto(string Rule, int Weight, string Detail);
+
+    public sealed record FraudDto(int Score, IReadOnlyList<FraudFactorDto> Factors);
+
+    public sealed record PaymentDto(
+        string Id, string Object, string MerchantId, long Amount, string Currency, string Status, string CustomerId, string PaymentMethod, string? OrderId,
+        string? DeviceId, string? IpAddress, string? Country, IReadOnlyDictionary<string, string> Metadata, string? FailureCode, string? FailureMessage, bool Retryable,
+        FraudDto Fraud, string? Processor, string? ProcessorReference, long RefundedAmount, long AmountRefundable, DateTimeOffset Created, DateTimeOffset Updated);
+
+    public sealed record RefundDto(string Id, string Object, string PaymentId, long Amount, string Currency, string? Reason, string PaymentStatus, long PaymentRefundedAmount,
+        DateTimeOffset Created);
+
+    public sealed record ListBody(IReadOnlyList<PaymentDto> Data, int Count, string? NextCursor);
+
+    internal static async Task<IResult> InitiateAsync(HttpContext context, PaymentService payments, IOptions<JsonOptions> json, LatencyRecorder latency,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var (body, problem) = await ReadBodyAsync<PaymentBody>(context, json.Value.SerializerOptions, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (IdempotencyKey(context) is { Problem: { } keyProblem })
+            {
+                return keyProblem;
+            }
+
+            var request = new PaymentRequest(body!.Amount ?? 0, body.Currency, body.CustomerId, body.PaymentMethod, body.OrderId, body.DeviceId, body.IpAddress,
+                body.Country, body.Metadata);
+            var options = json.Value.SerializerOptions;
+            var response = await payments.InitiateAsync(context.ToActor(), request, IdempotencyKey(context).Key, p => JsonSerializer.Serialize(ToDto(p), options),
+                cancellationToken);
+            return Answer(context, response, response.Payment is { } p ? $"/api/v1/payments/{p.DisplayId}" : null);
+        }
+        finally
+        {
+            latency.Record(Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    internal static async Task<IResult> RefundAsync(string paymentId, HttpContext context, PaymentService payments, IOptions<JsonOptions> json,
+        CancellationToken cancellationToken)
+    {
+        if (ParseId(paymentId) is not { } id)
+        {
+            return NotFound();
+        }
+
+        var (body, problem) = await ReadBodyAsync<RefundBody>(context, json.Value.SerializerOptions, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var key = IdempotencyKey(context);
+        if (key.Problem is not null)
+        {
+            return key.Problem;
+        }
+
+        var options = json.Value.SerializerOptions;
+        var response = await payments.RefundAsync(context.ToActor(), id, body!.Amount, body.Reason, key.Key,
+            (r, p) => JsonSerializer.Serialize(new RefundDto("re_" + r.Id.ToString("N"), "refund", p.DisplayId, r.Amount, r.Currency, r.Reason,
+                PaymentEventData.StatusName(p.Status), p.RefundedAmount, r.CreatedAt), options), cancellationToken);
+        return Answer(context, response, null);
+    }
+
+    internal static async Task<Results<Ok<ListBody>, ValidationProblem>> ListAsync(HttpContext context, PaymentService payments, string? limit, string? cursor,
+        string? status, string? customer_id, string? merchant_id, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        int? size = null;
+        if (limit is not null)
+        {
+            if (int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                size = parsed;
+            }
+            else
+            {
+                errors["limit"] = [$"limit must be an integer between 1 and {PaymentService.MaxPageSize}."];
+            }
+        }
+
+        PaymentStatus? filter = null;
+        if (status is not null)
+        {
+            filter = Enum.GetValues<PaymentStatus>().Cast<PaymentStatus?>().FirstOrDefault(s => PaymentEventData.StatusName(s!.Value) == status);
+            if (filter is null)
+            {
+                errors["status"] = ["status must be one of: " + string.Join(", ", Enum.GetValues<PaymentStatus>().Select(PaymentEventData.StatusName))];
+            }
+        }
+
+        Guid? merchant = null;
+        if (merchant_id is not null)
+        {
+            merchant = merchant_id.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(merchant_id[4..], "N", out var m) ? m : null;
+            if (merchant is null)
+            {
+                errors["merchant_id"] = ["merchant_id must look like mer_ followed by 32 hex digits."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The listing has invalid parameters");
+        }
+
+        var (listing, error) = await payments.ListAsync(context.ToActor(), size, cursor, filter, customer_id, merchant, cancellationToken);
+        if (listing is null)
+        {
+            var field = error!.StartsWith("cursor", StringComparison.Ordinal) ? "cursor" : "limit";
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] }, title: "The listing has invalid parameters");
+        }
+
+        var items = listing.Items.Select(ToDto).ToList();
+        return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
+    }
+
+    internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(string paymentId, HttpContext context, PaymentService payments,
+        CancellationToken cancellationToken) =>
+        ParseId(paymentId) is { } id && await payments.GetAsync(context.ToActor(), id, cancellationToken) is { } payment
+            ? TypedResults.Ok(ToDto(payment))
+            : NotFound();
+
+    public static PaymentDto ToDto(Payment p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new PaymentDto(p.DisplayId, "payment", "mer_" + p.MerchantId.ToString("N"), p.Amount, p.Currency, PaymentEventData.StatusName(p.Status), p.CustomerId,
+            p.PaymentMethod, p.OrderId, p.DeviceId, p.IpAddress, p.Country, p.Metadata, p.FailureCode, p.FailureMessage, p.Retryable,
+            new FraudDto(p.FraudScore, p.FraudFactors.Select(f => new FraudFactorDto(f.Rule, f.Weight, f.Detail)).ToList()),
+            p.Processor, p.ProcessorReference, p.RefundedAmount, p.RefundableAmount, p.CreatedAt, p.UpdatedAt);
+    }
+
+    public static Guid? ParseId(string value) =>
+        value.StartsWith("pay_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+
+    /// <summary>
+    /// Reads the JSON body whole (it is at most the API's 64 KB limit) so it can be checked for card numbers before anything
+    /// parses, logs or stores it. A body with a card number is refused without saying where, so the number is never echoed.
+    /// </summary>
+    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext context, JsonSerializerOptions options, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(title: "Unsupported media type", detail: "Send a JSON body with Content-Type: application/json.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
+
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, cancellationToken);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (CardNumberDetector.ContainsCardNumber(bytes.Span))
+        {
+            return (null, TypedResults.Problem(title: "Card data is not accepted",
+                detail: "A value in the request looks like a card number. Send a payment method token (for example pm_card_visa) in payment_method; "
+                    + "card numbers are never accepted, stored or logged.",
+                statusCode: StatusCodes.Status400BadRequest, type: "https://portal.example/problems/card-data-refused"));
+        }
+
+        try
+        {
+            var body = bytes.Length == 0 ? null : JsonSerializer.Deserialize<T>(bytes.Span, options);
+            return body is null
+                ? (null, TypedResults.Problem(title: "Invalid request", detail: "The request body must be a JSON object.", statusCode: StatusCodes.Status400BadRequest))
+                : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            // The reader's path names the field ("$.amount") without echoing its value.
+            var at = ex.Path is { Length: > 0 } path ? $" at '{path}'" : "";
+            var field = ex.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+            return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [$"The request body is not valid JSON for this endpoint{at}."] },
+                title: "Invalid request"));
+        }
+    }
+
+    private static (string? Key, IResult? Problem) IdempotencyKey(HttpContext context)
+    {
+        var values = context.Request.Headers[IdempotencyKeyHeader];
+        return values.Count switch
+        {
+            0 => (null, null),
+            1 => (values[0], null),
+            _ => (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["Send one Idempotency-Key header."] })),
+        };
+    }
+
+    private static IResult Answer(HttpContext context, PaymentResponse response, string? location)
+    {
+        switch (response.Outcome)
+        {
+            case PaymentOutcome.Ok:
+                if (response.Replayed)
+                {
+                    context.Response.Headers[ReplayedHeader] = "true";
+                }
+                else if (location is not null && response.StatusCode == StatusCodes.Status201Created)
+                {
+                    context.Response.Headers.Location = location;
+                }
+
+                return Results.Content(response.Body, response.StatusCode >= 400 ? "application/problem+json" : "application/json", System.Text.Encoding.UTF8,
+                    response.StatusCode);
+            case PaymentOutcome.Invalid:
+                return TypedResults.ValidationProblem(response.Errors ?? new Dictionary<string, string[]>(), title: response.Message);
+            case PaymentOutcome.NotFound:
+                return NotFound();
+            case PaymentOutcome.Forbidden:
+                return TypedResults.Problem(title: "Forbidden", detail: response.Message, statusCode: StatusCodes.Status403Forbidden);
+            case PaymentOutcome.KeyReused:
+                return TypedResults.Problem(title: "Idempotency key reused", detail: response.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
+            case PaymentOutcome.InProgress:
+                context.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(title: "Request in progress", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
+            default:
+                return TypedResults.Problem(title: "Conflict", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static ProblemHttpResult NotFound() => TypedResults.Problem(title: "No such payment", statusCode: StatusCodes.Status404NotFound);
+}
