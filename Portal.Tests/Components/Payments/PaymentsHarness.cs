@@ -1,0 +1,118 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using Portal.Auth;
+using Portal.Components;
+using Portal.Core;
+using Portal.Core.Adapters.Embedded;
+using Portal.Core.Audit;
+using Portal.Core.Fraud;
+using Portal.Core.Merchants;
+using Portal.Core.Payments;
+
+namespace Portal.Tests.Components.Payments;
+
+/// <summary>
+/// The payments screens over the real PaymentService: embedded merchant store, audit log and key ring in a temp folder,
+/// an in-memory payment store, the sandbox processor and a real <see cref="PaymentFeed"/>.
+/// </summary>
+public abstract class PaymentsHarness : BunitContext
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-payments-ui", Guid.NewGuid().ToString("N"));
+    private readonly SqliteAuditLog _audit;
+
+    protected PaymentsHarness()
+    {
+        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
+        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), TimeProvider.System, NullLogger<SqliteAuditLog>.Instance);
+        var merchantStore = new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
+        Merchants = new MerchantService(merchantStore, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, TimeProvider.System);
+        Store = new InMemoryPaymentStore();
+        Service = new PaymentService(Store, Store, new SandboxProcessor(), merchantStore, new FraudScorer(Options.Create(new FraudOptions())), Feed, _audit, keys,
+            Options.Create(new PaymentOptions()), TimeProvider.System, NullLogger<PaymentService>.Instance);
+
+        Services.AddMudServices();
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton(Feed);
+        Services.AddSingleton(Service);
+        Services.AddSingleton(new LatencyRecorder(TimeProvider.System));
+        Services.AddScoped<CircuitClient>();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    protected PaymentFeed Feed { get; } = new();
+
+    protected InMemoryPaymentStore Store { get; }
+
+    protected PaymentService Service { get; }
+
+    protected MerchantService Merchants { get; }
+
+    protected static Actor Admin { get; } = new("user-admin", "admin@portal.example", PortalRoles.Admin, null, "10.0.0.1");
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await base.DisposeAsyncCore();
+        await _audit.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The OS cleans the temp folder.
+        }
+    }
+
+    protected void SignIn(Actor actor)
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized(actor.Name!);
+        auth.SetRoles(actor.Role!);
+        if (actor.MerchantId is { } merchantId)
+        {
+            auth.SetClaims(new Claim(PortalPolicies.MerchantIdClaim, merchantId.ToString()));
+        }
+    }
+
+    /// <summary>A merchant user whose business went through KYB and was approved (only approved merchants take payments).</summary>
+    protected async Task<Actor> ApprovedMerchantAsync(string cac)
+    {
+        var merchant = new Actor("user-" + cac, $"m{cac}@shop.example", PortalRoles.Merchant, Guid.CreateVersion7(), "10.0.0.9");
+        var form = new KybForm
+        {
+            BusinessName = "Shop " + cac,
+            CacNumber = cac,
+            BusinessType = BusinessType.LimitedLiabilityCompany,
+            RegisteredAddress = "14 Admiralty Way, Lagos",
+            Website = "https://shop.example",
+            Industry = "Retail",
+            ContactEmail = "hello@shop.example",
+            ContactPhone = "+234 803 123 4567",
+            Owners = [new OwnerForm { Name = "Adaeze Okafor", DateOfBirth = new DateTime(1984, 3, 9, 0, 0, 0, DateTimeKind.Utc), Nationality = "Nigerian", OwnershipPercent = 60 }],
+            AllSignificantOwnersListed = true,
+            BankName = "Zenith Bank",
+            AccountName = "Shop Ltd",
+            AccountNumber = "0123456789",
+        };
+        var draft = await Merchants.SaveDraftAsync(merchant, form, null);
+        var submitted = await Merchants.SubmitAsync(merchant, form, draft.Value!.Version);
+        var approved = await Merchants.ReviewAsync(Admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version);
+        Assert.True(approved.Succeeded, approved.Message);
+        return merchant with { MerchantId = approved.Value!.Id };
+    }
+
+    protected async Task<Payment> PayAsync(Actor merchant, long amount = 1250, string paymentMethod = SandboxProcessor.Success, string customer = "cus_1", string currency = "usd",
+        string? deviceId = null, string? country = null)
+    {
+        var request = new PaymentRequest(amount, currency, customer, paymentMethod, "order-" + amount, deviceId, "203.0.113.7", country, new Dictionary<string, string> { ["cart"] = "c_1" });
+        var response = await Service.InitiateAsync(merchant, request, Guid.NewGuid().ToString("N"), _ => "{}");
+        Assert.True(response.Payment is not null, response.Message);
+        return response.Payment!;
+    }
+}
