@@ -8,6 +8,7 @@ using Portal.Core.Audit;
 using Portal.Core.Configuration;
 using Portal.Core.Notifications;
 using Portal.Core.Security;
+using Portal.Core.Webhooks;
 
 namespace Portal.Core;
 
@@ -29,6 +30,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantService>();
         services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Kyc.KycDocumentService>();
+        services.AddWebhooks();
         return services;
     }
 
@@ -47,6 +49,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<Webhooks.IWebhookStore>(sp => new SqliteWebhookStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IDocumentStore>(sp => new EncryptedFileDocumentStore(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("documents"), sp.GetRequiredService<IKeyRing>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(
