@@ -36,6 +36,7 @@ app.MapAuditApi();
 app.MapUsersApi();
 app.MapMerchantsApi();
 app.MapKycDocumentsApi();
+app.MapWebhooksApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -28,8 +28,11 @@ public sealed record WebhookResult<T>(WebhookOutcome Outcome, T? Value = default
 /// <summary>A delivery with its attempts (oldest first) and its endpoint (null once deleted).</summary>
 public sealed record WebhookDeliveryDetail(WebhookDelivery Delivery, IReadOnlyList<WebhookAttempt> Attempts, WebhookEndpoint? Endpoint);
 
-/// <summary>Filters of the delivery log; <see cref="Before"/> is the keyset from the previous page.</summary>
-public sealed record WebhookDeliveryFilter(Guid? EventId = null, Guid? EndpointId = null, WebhookDeliveryStatus? Status = null, int Limit = 20, Guid? Before = null);
+/// <summary>Filters of the delivery log; <see cref="Cursor"/> is the previous page's next cursor.</summary>
+public sealed record WebhookDeliveryFilter(Guid? EventId = null, Guid? EndpointId = null, WebhookDeliveryStatus? Status = null, int Limit = 20, string? Cursor = null);
+
+/// <summary>One page of the delivery log, newest first; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record WebhookDeliveryListing(IReadOnlyList<WebhookDelivery> Items, string? NextCursor);
 
 /// <summary>
 /// The merchant's webhook use cases: endpoints (secret shown once, rolled on request, stored encrypted), the delivery log
@@ -42,6 +45,7 @@ public sealed class WebhookService(
     WebhookUrlPolicy urls,
     WebhookSender sender,
     IAuditLog audit,
+    WebhookCursor cursors,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock)
 {
@@ -144,23 +148,34 @@ public sealed class WebhookService(
         return WebhookResult<WebhookEndpointWithSecret>.Ok(new WebhookEndpointWithSecret(endpoint, secret));
     }
 
-    public async Task<WebhookResult<WebhookDeliveryPage>> ListDeliveriesAsync(Actor actor, WebhookDeliveryFilter filter, CancellationToken cancellationToken = default)
+    public async Task<WebhookResult<WebhookDeliveryListing>> ListDeliveriesAsync(Actor actor, WebhookDeliveryFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(filter);
         if (!actor.IsMerchant)
         {
-            return WebhookResult<WebhookDeliveryPage>.NotFound("Only a merchant has webhook deliveries.");
+            return WebhookResult<WebhookDeliveryListing>.NotFound("Only a merchant has webhook deliveries.");
         }
 
         if (filter.Limit is < 1 or > MaxPageSize)
         {
-            return WebhookResult<WebhookDeliveryPage>.Invalid("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+            return WebhookResult<WebhookDeliveryListing>.Invalid("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
         }
 
-        var page = await store.ListDeliveriesAsync(
-            new WebhookDeliveryQuery(actor.MerchantId!.Value, filter.EventId, filter.EndpointId, filter.Status, filter.Limit, filter.Before), cancellationToken);
-        return WebhookResult<WebhookDeliveryPage>.Ok(page);
+        var merchantId = actor.MerchantId!.Value;
+        Guid? before = null;
+        if (filter.Cursor is not null)
+        {
+            if (cursors.Decode(merchantId, filter.Cursor) is not { } position)
+            {
+                return WebhookResult<WebhookDeliveryListing>.Invalid("cursor", "cursor is not one this API issued to you; start again without it.");
+            }
+
+            before = position;
+        }
+
+        var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(merchantId, filter.EventId, filter.EndpointId, filter.Status, filter.Limit, before), cancellationToken);
+        return WebhookResult<WebhookDeliveryListing>.Ok(new WebhookDeliveryListing(page.Items, page.Next is { } next ? cursors.Encode(merchantId, next) : null));
     }
 
     public async Task<WebhookResult<WebhookDeliveryDetail>> GetDeliveryAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)

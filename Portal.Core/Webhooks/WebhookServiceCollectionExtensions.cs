@@ -13,6 +13,7 @@ public static class WebhookServiceCollectionExtensions
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecretProtector>();
+        services.AddSingleton<WebhookCursor>();
         services.AddSingleton<WebhookUrlPolicy>();
         services.AddSingleton<WebhookEndpointRequestValidator>();
         services.AddSingleton<WebhookSignal>();
