@@ -14,6 +14,7 @@ namespace Portal.Core.Webhooks;
 public sealed class WebhookSender(
     IWebhookStore store,
     WebhookSecretProtector secrets,
+    WebhookUrlPolicy urls,
     IHttpClientFactory httpClients,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock,
@@ -52,6 +53,12 @@ public sealed class WebhookSender(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            // The rules may have tightened since the URL was saved (AllowInsecureUrls turned off): checked again before every send.
+            if (urls.CheckFormat(stored.Endpoint.Url) is { } refused)
+            {
+                throw new WebhookAddressRefusedException(new Uri(stored.Endpoint.Url).Host, refused);
+            }
+
             using var request = new HttpRequestMessage(HttpMethod.Post, stored.Endpoint.Url) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.TryAddWithoutValidation(WebhookSigner.HeaderName, WebhookSigner.Sign(secret, attemptedAt.ToUnixTimeSeconds(), body));

@@ -159,7 +159,8 @@ public sealed class WebhookUrlPolicy(IOptionsMonitor<WebhookOptions> options)
 }
 
 /// <summary>The webhook host resolved only to addresses the portal will not connect to.</summary>
-public sealed class WebhookAddressRefusedException(string host) : IOException($"Refused to connect: {host} resolves only to private, loopback or link-local addresses.")
+public sealed class WebhookAddressRefusedException(string host, string? reason = null)
+    : IOException("Refused to send: " + (reason ?? $"{host} resolves only to private, loopback or link-local addresses."))
 {
     public string Host { get; } = host;
 }

@@ -165,6 +165,22 @@ public sealed class WebhookDeliveryWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_http_url_saved_while_allowed_is_refused_at_delivery_once_it_is_not()
+    {
+        await _bed.EndpointAsync(url: "http://hooks.example.com/portal");
+        _bed.Outbox.Add(_bed.Merchant.MerchantId!.Value, PaymentEventTypes.Succeeded);
+        await _bed.Dispatcher.DispatchOnceAsync(_bed.Outbox, CancellationToken.None);
+        _bed.Options.AllowInsecureUrls = false;
+
+        (await _bed.Worker.DeliverDueAsync(CancellationToken.None)).ShouldBe(1);
+
+        var delivery = await OnlyDeliveryAsync();
+        delivery.LastError.ShouldBe("Refused to send: The URL must use https.");
+        delivery.Status.ShouldBe(WebhookDeliveryStatus.Pending);
+        _bed.Handler.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Deliveries_of_a_deleted_or_disabled_endpoint_are_closed_without_sending()
     {
         var (endpoint, _) = await OneDeliveryAsync();

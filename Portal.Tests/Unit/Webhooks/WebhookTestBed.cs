@@ -26,7 +26,7 @@ internal sealed class WebhookTestBed : IAsyncDisposable
         var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
         var protector = new WebhookSecretProtector(keys);
         var urls = new WebhookUrlPolicy(monitor);
-        Sender = new WebhookSender(Store, protector, new HandlerClientFactory(Handler), monitor, Clock, NullLogger<WebhookSender>.Instance);
+        Sender = new WebhookSender(Store, protector, urls, new HandlerClientFactory(Handler), monitor, Clock, NullLogger<WebhookSender>.Instance);
         Worker = new WebhookDeliveryWorker(Store, Sender, Signal, monitor, Clock, NullLogger<WebhookDeliveryWorker>.Instance);
         Dispatcher = new WebhookDispatcher(new NoServices(), Store, Signal, monitor, Clock, NullLogger<WebhookDispatcher>.Instance);
         Service = new WebhookService(Store, protector, new WebhookEndpointRequestValidator(urls), urls, Sender, Audit, new WebhookCursor(keys), monitor, Clock);
