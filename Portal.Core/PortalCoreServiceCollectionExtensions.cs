@@ -8,6 +8,7 @@ using Portal.Core.Audit;
 using Portal.Core.Configuration;
 using Portal.Core.Notifications;
 using Portal.Core.Security;
+using Portal.Core.Webhooks;
 
 namespace Portal.Core;
 
@@ -39,6 +40,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Payments.IPaymentProcessor, Payments.SandboxProcessor>();
         services.AddSingleton<Payments.PaymentService>();
         services.AddSingleton<Payments.IProcessorNotifications>(sp => sp.GetRequiredService<Payments.PaymentService>());
+        services.AddWebhooks();
         return services;
     }
 
@@ -63,6 +65,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Payments.IProcessedWebhookEvents>(sp => new SqliteProcessedWebhookEvents(sp.GetRequiredKeyedService<SqliteDatabase>("portal"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Webhooks.IWebhookStore>(sp => new SqliteWebhookStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Kyc.IDocumentStore>(sp => new EncryptedFileDocumentStore(
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("documents"), sp.GetRequiredService<IKeyRing>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEmailOutbox>(sp => new FileEmailOutbox(

@@ -40,6 +40,7 @@ app.MapKycDocumentsApi();
 app.MapDocumentFiles();
 app.MapPaymentsApi();
 app.MapStripeWebhooksApi();
+app.MapWebhooksApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

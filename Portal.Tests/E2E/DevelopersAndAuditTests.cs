@@ -15,7 +15,7 @@ public sealed class DevelopersAndAuditTests(BrowserFixture browser)
         await session.SignInAsync(user.Email!, PortalFactory.Password);
         await session.Page.GotoAsync("/developers");
         await session.WaitForInteractiveAsync();
-        await session.Page.Locator("[data-testid=empty-state]").WaitForAsync();
+        await session.Page.Locator("[data-testid=empty-state]").First.WaitForAsync(); // the API keys section comes first; webhooks have their own
 
         await session.Page.ClickAsync("[data-testid=create-key]");
         await session.Page.GetByLabel("Key name").FillAsync("checkout backend");

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         DataPath = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
         _settings["Portal:DataPath"] = DataPath;
+        _settings["Webhooks:AllowInsecureUrls"] = "true"; // test receivers listen on http://127.0.0.1
     }
 
     public string DataPath { get; }
@@ -36,6 +38,15 @@ public class PortalFactory : WebApplicationFactory<Program>
     public PortalFactory WithSetting(string key, string? value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    private readonly List<Action<IServiceCollection>> _services = [];
+
+    /// <summary>Replaces or adds services after the portal registered its own (fakes of ports another feature provides).</summary>
+    public PortalFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
         return this;
     }
 
@@ -58,6 +69,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 
         builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
         builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     public async Task<(PortalUser User, Actor Actor)> CreateUserAsync(string role, string? email = null)
