@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using MudBlazor;
 using Portal.Components.Payments;
@@ -26,7 +27,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
     });
 
     [Fact]
-    public async Task Detail_shows_amounts_fraud_factors_timeline_and_webhook_placeholder()
+    public async Task Detail_shows_amounts_fraud_factors_timeline_and_where_webhook_deliveries_are()
     {
         var merchant = await ApprovedMerchantAsync("200001");
         var payment = await PayAsync(merchant, 12345, deviceId: "dev_new", country: "NG");
@@ -45,7 +46,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         timeline.ShouldContain(PaymentEventTypes.Initiated);
         timeline.ShouldContain(PaymentEventTypes.Succeeded);
         page.Find("[data-testid=payment-metadata]").TextContent.ShouldContain("c_1");
-        page.Find("[data-testid=webhook-deliveries]").TextContent.ShouldContain("No webhook deliveries");
+        page.WaitForAssertion(() => page.Find("[data-testid=webhook-deliveries]").TextContent.ShouldContain("merchant's own endpoints"));
         page.FindAll("[data-testid=refund]").ShouldBeEmpty();
     }
 
@@ -93,6 +94,25 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         });
         (await Store.RefundsAsync(payment.Id, default)).ShouldHaveSingleItem().Amount.ShouldBe(2500);
         page.FindAll("[data-testid=refund]").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_merchant_sees_each_delivery_of_its_payments_events()
+    {
+        var merchant = await ApprovedMerchantAsync("200006");
+        SignIn(merchant);
+        var webhooks = Services.GetRequiredService<Portal.Core.Webhooks.WebhookService>();
+        var endpoint = await webhooks.CreateEndpointAsync(merchant, new Portal.Core.Webhooks.WebhookEndpointRequest { Url = "https://hooks.shop.example/portal", EnabledEvents = ["*"], Enabled = true });
+        endpoint.Outcome.ShouldBe(Portal.Core.Webhooks.WebhookOutcome.Ok, endpoint.Message);
+        var payment = await PayAsync(merchant, 4200);
+        (await Services.GetRequiredService<Portal.Core.Webhooks.WebhookDispatcher>().DispatchOnceAsync(Store, default)).ShouldBe(2);
+
+        var page = RenderDetail(payment.DisplayId, canRefund: true);
+
+        page.WaitForAssertion(() => page.FindAll("[data-testid=payment-delivery]").Count.ShouldBe(2));
+        var deliveries = page.Find("[data-testid=webhook-deliveries]").TextContent;
+        deliveries.ShouldContain(PaymentEventTypes.Initiated);
+        deliveries.ShouldContain(PaymentEventTypes.Succeeded);
     }
 
     [Fact]

@@ -13,6 +13,7 @@ using Portal.Core.Audit;
 using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
+using Portal.Core.Webhooks;
 
 namespace Portal.Tests.Components.Payments;
 
@@ -31,7 +32,8 @@ public abstract class PaymentsHarness : BunitContext
         _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), TimeProvider.System, NullLogger<SqliteAuditLog>.Instance);
         var merchantStore = new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
         Merchants = new MerchantService(merchantStore, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, TimeProvider.System);
-        Store = new InMemoryPaymentStore();
+        // The real embedded store: the screens are tested against what they will read in production.
+        Store = new SqlitePaymentStore(new SqliteDatabase(Path.Combine(_folder, "payments.db")), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
         Service = new PaymentService(Store, Store, new SandboxProcessor(), merchantStore, new FraudScorer(Options.Create(new FraudOptions())), Feed, _audit, keys,
             Options.Create(new PaymentOptions()), TimeProvider.System, NullLogger<PaymentService>.Instance);
 
@@ -41,12 +43,17 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddSingleton(Service);
         Services.AddSingleton(new LatencyRecorder(TimeProvider.System));
         Services.AddScoped<CircuitClient>();
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddSingleton<Portal.Core.Security.IKeyRing>(keys);
+        Services.AddSingleton<Portal.Core.Audit.IAuditLog>(_audit);
+        Services.AddSingleton<Portal.Core.Webhooks.IWebhookStore>(new SqliteWebhookStore(new SqliteDatabase(Path.Combine(_folder, "webhooks.db"))));
+        Services.AddWebhooks();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     protected PaymentFeed Feed { get; } = new();
 
-    protected InMemoryPaymentStore Store { get; }
+    internal SqlitePaymentStore Store { get; }
 
     protected PaymentService Service { get; }
 
@@ -58,6 +65,7 @@ public abstract class PaymentsHarness : BunitContext
     {
         await base.DisposeAsyncCore();
         await _audit.DisposeAsync();
+        await Store.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try
         {
