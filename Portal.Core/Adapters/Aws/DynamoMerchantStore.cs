@@ -336,47 +336,14 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     }
 
     /// <summary>Creates the table and its GSIs (on-demand) and waits until it is ACTIVE. Tests use it; deployments use infrastructure as code.</summary>
-    public static async Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        await client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = tableName,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions =
-            [
-                new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S), new("entity_type", ScalarAttributeType.S),
-                new("created_date", ScalarAttributeType.S), new("status", ScalarAttributeType.S), new("name_key", ScalarAttributeType.S),
-                new("queue", ScalarAttributeType.S), new("queued_date", ScalarAttributeType.S),
-            ],
-            KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
-            GlobalSecondaryIndexes =
-            [
-                Index(EntityTypeIndex, "entity_type", "created_date"),
-                Index(StatusIndex, "status", "created_date"),
-                Index(NameIndex, "entity_type", "name_key"),
-                Index(QueueIndex, "queue", "queued_date"),
-            ],
-        }, cancellationToken);
-
-        while (true)
-        {
-            var table = (await client.DescribeTableAsync(tableName, cancellationToken)).Table;
-            if (table.TableStatus == TableStatus.ACTIVE && (table.GlobalSecondaryIndexes ?? []).All(i => i.IndexStatus == IndexStatus.ACTIVE))
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
-
-        static GlobalSecondaryIndex Index(string name, string hash, string range) => new()
-        {
-            IndexName = name,
-            KeySchema = [new KeySchemaElement(hash, KeyType.HASH), new KeySchemaElement(range, KeyType.RANGE)],
-            Projection = new Projection { ProjectionType = ProjectionType.ALL },
-        };
-    }
+    public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
+        DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_date", "status", "name_key", "queue", "queued_date"],
+        [
+            (EntityTypeIndex, "entity_type", "created_date"),
+            (StatusIndex, "status", "created_date"),
+            (NameIndex, "entity_type", "name_key"),
+            (QueueIndex, "queue", "queued_date"),
+        ], cancellationToken);
 
     /// <summary>Runs the transaction; null when it committed, else the cancellation reasons (one per item, in order).</summary>
     private async Task<List<CancellationReason>?> TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken)

@@ -303,53 +303,21 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
     /// </summary>
     public static async Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        await client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = tableName,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions =
+        await DynamoTables.CreateAsync(client, tableName,
+            ["created_key", "merchant_id", "merchant_customer", "merchant_status", "all_shard", "event_payment", "event_key", "outbox_shard"],
             [
-                new("pk", ScalarAttributeType.S), new("sk", ScalarAttributeType.S), new("created_key", ScalarAttributeType.S),
-                new("merchant_id", ScalarAttributeType.S), new("merchant_customer", ScalarAttributeType.S), new("merchant_status", ScalarAttributeType.S),
-                new("all_shard", ScalarAttributeType.S), new("event_payment", ScalarAttributeType.S), new("event_key", ScalarAttributeType.S),
-                new("outbox_shard", ScalarAttributeType.S),
-            ],
-            KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
-            GlobalSecondaryIndexes =
-            [
-                Index(MerchantCreatedIndex, "merchant_id", "created_key"),
-                Index(CustomerCreatedIndex, "merchant_customer", "created_key"),
-                Index(StatusIndex, "merchant_status", "created_key"),
-                Index(AllCreatedIndex, "all_shard", "created_key"),
-                Index(PaymentEventsIndex, "event_payment", "event_key"),
-                Index(OutboxPendingIndex, "outbox_shard", "event_key"),
-            ],
-        }, cancellationToken);
-
-        while (true)
-        {
-            var table = (await client.DescribeTableAsync(tableName, cancellationToken)).Table;
-            if (table.TableStatus == TableStatus.ACTIVE && (table.GlobalSecondaryIndexes ?? []).All(i => i.IndexStatus == IndexStatus.ACTIVE))
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
-
+                (MerchantCreatedIndex, "merchant_id", "created_key"),
+                (CustomerCreatedIndex, "merchant_customer", "created_key"),
+                (StatusIndex, "merchant_status", "created_key"),
+                (AllCreatedIndex, "all_shard", "created_key"),
+                (PaymentEventsIndex, "event_payment", "event_key"),
+                (OutboxPendingIndex, "outbox_shard", "event_key"),
+            ], cancellationToken);
         await client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
         {
             TableName = tableName,
             TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = TtlAttribute, Enabled = true },
         }, cancellationToken);
-
-        static GlobalSecondaryIndex Index(string name, string hash, string range) => new()
-        {
-            IndexName = name,
-            KeySchema = [new KeySchemaElement(hash, KeyType.HASH), new KeySchemaElement(range, KeyType.RANGE)],
-            Projection = new Projection { ProjectionType = ProjectionType.ALL },
-        };
     }
 
     /// <summary>The transaction items of one attempt, and where the items whose conditions mean something sit among them.</summary>
