@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Portal.Core.Merchants;
+using static Portal.Core.Adapters.Aws.DynamoItems;
 
 namespace Portal.Core.Adapters.Aws;
 
@@ -510,25 +511,4 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     private static string MerchantPk(Guid id) => $"MERCHANT#{id:N}";
 
     private static Dictionary<string, AttributeValue> MerchantKey(Guid id) => Key(MerchantPk(id), ProfileSk);
-
-    private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { ["pk"] = Text(pk), ["sk"] = Text(sk) };
-
-    private static AttributeValue Text(string value) => new() { S = value };
-
-    private static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
-
-    // Absent rather than NULL: a Put replaces the whole item, so clearing a field is leaving it out.
-    private static void SetOptional(Dictionary<string, AttributeValue> item, string name, string? value)
-    {
-        if (value is not null)
-        {
-            item[name] = Text(value);
-        }
-    }
-
-    private static string? OptionalText(Dictionary<string, AttributeValue> item, string name) => item.TryGetValue(name, out var value) ? value.S : null;
-
-    private static long Long(AttributeValue value) => long.Parse(value.N, CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Time(AttributeValue ticks) => new(Long(ticks), TimeSpan.Zero);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Portal.Core.Payments;
+using static Portal.Core.Adapters.Aws.DynamoItems;
 
 namespace Portal.Core.Adapters.Aws;
 
@@ -768,25 +769,4 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
 
     // The scope is the sort key too, so a '#' in a scope or key cannot make two (scope, key) pairs share an item.
     private static Dictionary<string, AttributeValue> IdempotencyKey(Guid merchantId, string scope, string key) => Key($"IDEM#{Id(merchantId)}#{scope}#{key}", scope);
-
-    private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { ["pk"] = Text(pk), ["sk"] = Text(sk) };
-
-    private static AttributeValue Text(string value) => new() { S = value };
-
-    private static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
-
-    // Absent rather than NULL: a Put replaces the whole item, so clearing a field is leaving it out.
-    private static void SetOptional(Dictionary<string, AttributeValue> item, string name, string? value)
-    {
-        if (value is not null)
-        {
-            item[name] = Text(value);
-        }
-    }
-
-    private static string? OptionalText(Dictionary<string, AttributeValue> item, string name) => item.TryGetValue(name, out var value) ? value.S : null;
-
-    private static long Long(AttributeValue value) => long.Parse(value.N, CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Time(AttributeValue ticks) => new(Long(ticks), TimeSpan.Zero);
 }
