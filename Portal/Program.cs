@@ -14,6 +14,7 @@ builder.Services.AddEmbeddedStorage();
 builder.Services.AddStripeProcessor(builder.Configuration);
 builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
+builder.Services.AddPaymentsApi();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

@@ -10,7 +10,8 @@ command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SU
 data=$(mktemp -d)
 port=5188
 dotnet build Portal -c Release -v quiet -clp:ErrorsOnly >/dev/null
-ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data" Logging__LogLevel__Default=Warning \
+# The one demo merchant sends everything: lift its per-merchant limit (default 1,000/s) for the measurement.
+ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data" Logging__LogLevel__Default=Warning Payments__RequestsPerSecondPerMerchant=1000000 \
   dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "http://127.0.0.1:$port" >"$data/portal.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT

@@ -19,6 +19,10 @@ public sealed class PaymentOptions
     [RegularExpression("^(sandbox|stripe)$", ErrorMessage = "Payments:Processor must be 'sandbox' or 'stripe'.")]
     public string Processor { get; set; } = "sandbox";
 
+    /// <summary>Payment initiations per second one merchant may make (a token bucket; bursts up to the same number).</summary>
+    [Range(1, 1_000_000)]
+    public int RequestsPerSecondPerMerchant { get; set; } = 1000;
+
     /// <summary>How long an idempotency key's answer is kept.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 

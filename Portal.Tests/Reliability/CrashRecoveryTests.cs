@@ -165,7 +165,7 @@ public sealed class CrashRecoveryTests
         var url = new Uri($"http://127.0.0.1:{port}");
         var process = EmulatorProcess.Start("portal", "dotnet", root,
             ["exec", dll, "--contentRoot", Path.Combine(root, "Portal"), "--urls", url.ToString(), "--environment", "Development",
-                "--Portal:DataPath", data, "--Logging:LogLevel:Default", "Warning", "--Webhooks:Timeout", "00:00:02", "--Webhooks:RetryDelays:0", "00:00:01"],
+                "--Portal:DataPath", data, "--Logging:LogLevel:Default", "Warning", "--Webhooks:Timeout", "00:00:02", "--Payments:RequestsPerSecondPerMerchant", "100000", "--Webhooks:RetryDelays:0", "00:00:01"],
             $"dotnet could not start {dll}: build the solution first.");
         using var probe = new HttpClient { BaseAddress = url };
         await process.WaitUntilReadyAsync(async token => (await probe.GetAsync("/health/ready", token)).EnsureSuccessStatusCode(), TimeSpan.FromSeconds(90),

@@ -19,6 +19,8 @@ internal static class PaymentsApi
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
+    public static void AddPaymentsApi(this IServiceCollection services) => services.AddSingleton<PaymentRateLimiter>();
+
     public static void MapPaymentsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapApiGroup("payments", "Payments");
@@ -28,6 +30,7 @@ internal static class PaymentsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Create a payment with a payment-method token. Send an Idempotency-Key header; a replay returns the original answer with Idempotent-Replayed: true.");
         group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
             .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
@@ -59,11 +62,19 @@ internal static class PaymentsApi
     public sealed record ListBody(IReadOnlyList<PaymentDto> Data, int Count, string? NextCursor);
 
     internal static async Task<IResult> InitiateAsync(HttpContext context, PaymentService payments, IOptions<JsonOptions> json, LatencyRecorder latency,
-        CancellationToken cancellationToken)
+        PaymentRateLimiter limiter, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
+            if (context.ToActor().MerchantId is { } merchantId && !limiter.TryAcquire(merchantId))
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(title: "Too many requests",
+                    detail: "This merchant is sending payments faster than its limit. Retry after a second with the same Idempotency-Key.",
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
+
             var (body, problem) = await ReadBodyAsync<PaymentBody>(context, json.Value.SerializerOptions, cancellationToken);
             if (problem is not null)
             {
