@@ -178,6 +178,30 @@ public sealed class WebhookService(
         return WebhookResult<WebhookDeliveryListing>.Ok(new WebhookDeliveryListing(page.Items, page.Next is { } next ? cursors.Encode(merchantId, next) : null));
     }
 
+    /// <summary>
+    /// The deliveries of one payment's events, for the payment detail: the merchant's own, or any merchant's for staff
+    /// (who see them beside the payment they are already looking at; that view is audited by the payment service).
+    /// </summary>
+    public async Task<IReadOnlyList<WebhookDelivery>> DeliveriesOfEventsAsync(Actor actor, Guid merchantId, IReadOnlyCollection<Guid> eventIds,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(eventIds);
+        var allowed = (actor.IsMerchant && actor.MerchantId == merchantId) || actor.Role is "Admin" or "Compliance";
+        if (!allowed)
+        {
+            return [];
+        }
+
+        var deliveries = new List<WebhookDelivery>();
+        foreach (var eventId in eventIds)
+        {
+            deliveries.AddRange((await store.ListDeliveriesAsync(new WebhookDeliveryQuery(merchantId, EventId: eventId, Limit: MaxPageSize), cancellationToken)).Items);
+        }
+
+        return deliveries;
+    }
+
     public async Task<WebhookResult<WebhookDeliveryDetail>> GetDeliveryAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);

@@ -27,7 +27,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
     });
 
     [Fact]
-    public async Task Detail_shows_amounts_fraud_factors_timeline_and_where_webhook_deliveries_are()
+    public async Task Detail_shows_amounts_fraud_factors_timeline_and_webhook_deliveries()
     {
         var merchant = await ApprovedMerchantAsync("200001");
         var payment = await PayAsync(merchant, 12345, deviceId: "dev_new", country: "NG");
@@ -46,7 +46,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         timeline.ShouldContain(PaymentEventTypes.Initiated);
         timeline.ShouldContain(PaymentEventTypes.Succeeded);
         page.Find("[data-testid=payment-metadata]").TextContent.ShouldContain("c_1");
-        page.WaitForAssertion(() => page.Find("[data-testid=webhook-deliveries]").TextContent.ShouldContain("merchant's own endpoints"));
+        page.WaitForAssertion(() => page.Find("[data-testid=webhook-deliveries]").TextContent.ShouldContain("The merchant has no webhook endpoint"));
         page.FindAll("[data-testid=refund]").ShouldBeEmpty();
     }
 
@@ -113,6 +113,28 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         var deliveries = page.Find("[data-testid=webhook-deliveries]").TextContent;
         deliveries.ShouldContain(PaymentEventTypes.Initiated);
         deliveries.ShouldContain(PaymentEventTypes.Succeeded);
+        page.FindAll("button").Count(b => b.TextContent.Contains("Details", StringComparison.Ordinal)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Staff_see_a_payments_deliveries_read_only_and_other_merchants_see_none()
+    {
+        var merchant = await ApprovedMerchantAsync("200007");
+        var stranger = await ApprovedMerchantAsync("200008");
+        SignIn(Admin);
+        var webhooks = Services.GetRequiredService<Portal.Core.Webhooks.WebhookService>();
+        (await webhooks.CreateEndpointAsync(merchant, new Portal.Core.Webhooks.WebhookEndpointRequest { Url = "https://hooks.shop.example/p", EnabledEvents = ["*"], Enabled = true }))
+            .Outcome.ShouldBe(Portal.Core.Webhooks.WebhookOutcome.Ok);
+        var payment = await PayAsync(merchant, 4300);
+        await Services.GetRequiredService<Portal.Core.Webhooks.WebhookDispatcher>().DispatchOnceAsync(Store, default);
+        var events = (await Store.ForPaymentAsync(payment.Id, default)).Select(e => e.Id).ToList();
+
+        (await webhooks.DeliveriesOfEventsAsync(stranger, merchant.MerchantId!.Value, events)).ShouldBeEmpty();
+        (await webhooks.DeliveriesOfEventsAsync(stranger, stranger.MerchantId!.Value, events)).ShouldBeEmpty();
+
+        var page = RenderDetail(payment.DisplayId, canRefund: false);
+        page.WaitForAssertion(() => page.FindAll("[data-testid=payment-delivery]").Count.ShouldBe(2));
+        page.FindAll("button").Count(b => b.TextContent.Contains("Details", StringComparison.Ordinal)).ShouldBe(0);
     }
 
     [Fact]
