@@ -198,18 +198,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
             request.ExclusiveStartKey = StartKey(request.IndexName, after, query.Status);
         }
 
-        // One row more than the page shows whether a next page exists. DynamoDB's Limit counts items read before the
-        // filter, so a filtered query reads in larger steps and loops until it has enough matches or the index ends.
-        var wanted = query.Limit + 1;
-        var rows = new List<Dictionary<string, AttributeValue>>();
-        do
-        {
-            request.Limit = request.FilterExpression is null ? wanted - rows.Count : Math.Max(wanted, 100);
-            var response = await _client.QueryAsync(request, cancellationToken);
-            rows.AddRange(response.Items ?? []);
-            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (rows.Count < wanted && request.ExclusiveStartKey is not null);
+        var rows = await QueryPageAsync(request, query.Limit, cancellationToken);
 
         MerchantKeyset? next = null;
         if (rows.Count > query.Limit)
@@ -271,16 +260,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
             request.ExclusiveStartKey["queued_date"] = Text(SortValue(after.SortKey, after.Id));
         }
 
-        var wanted = query.Limit + 1;
-        var rows = new List<Dictionary<string, AttributeValue>>();
-        do
-        {
-            request.Limit = request.FilterExpression is null ? wanted - rows.Count : Math.Max(wanted, 100);
-            var response = await _client.QueryAsync(request, cancellationToken);
-            rows.AddRange(response.Items ?? []);
-            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (rows.Count < wanted && request.ExclusiveStartKey is not null);
+        var rows = await QueryPageAsync(request, query.Limit, cancellationToken);
 
         MerchantKeyset? next = null;
         if (rows.Count > query.Limit)
@@ -337,6 +317,26 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     }
 
     /// <summary>Creates the table and its GSIs (on-demand) and waits until it is ACTIVE. Tests use it; deployments use infrastructure as code.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> + 1 rows (one more than the page shows whether a next page exists). DynamoDB's Limit
+    /// counts items read before the filter, so a filtered query reads in larger steps and loops until it has enough
+    /// matches or the index ends.
+    /// </summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryPageAsync(QueryRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var wanted = limit + 1;
+        var rows = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            request.Limit = request.FilterExpression is null ? wanted - rows.Count : Math.Max(wanted, 100);
+            var response = await _client.QueryAsync(request, cancellationToken);
+            rows.AddRange(response.Items ?? []);
+            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (rows.Count < wanted && request.ExclusiveStartKey is not null);
+        return rows;
+    }
+
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
         DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_date", "status", "name_key", "queue", "queued_date"],
         [
