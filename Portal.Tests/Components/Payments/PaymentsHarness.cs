@@ -14,6 +14,7 @@ using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
 using Portal.Core.Webhooks;
+using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Components.Payments;
 
@@ -92,22 +93,7 @@ public abstract class PaymentsHarness : BunitContext
     protected async Task<Actor> ApprovedMerchantAsync(string cac)
     {
         var merchant = new Actor("user-" + cac, $"m{cac}@shop.example", PortalRoles.Merchant, Guid.CreateVersion7(), "10.0.0.9");
-        var form = new KybForm
-        {
-            BusinessName = "Shop " + cac,
-            CacNumber = cac,
-            BusinessType = BusinessType.LimitedLiabilityCompany,
-            RegisteredAddress = "14 Admiralty Way, Lagos",
-            Website = "https://shop.example",
-            Industry = "Retail",
-            ContactEmail = "hello@shop.example",
-            ContactPhone = "+234 803 123 4567",
-            Owners = [new OwnerForm { Name = "Adaeze Okafor", DateOfBirth = new DateTime(1984, 3, 9, 0, 0, 0, DateTimeKind.Utc), Nationality = "Nigerian", OwnershipPercent = 60 }],
-            AllSignificantOwnersListed = true,
-            BankName = "Zenith Bank",
-            AccountName = "Shop Ltd",
-            AccountNumber = "0123456789",
-        };
+        var form = KybForms.Complete(cac, "Shop " + cac);
         var draft = await Merchants.SaveDraftAsync(merchant, form, null);
         var submitted = await Merchants.SubmitAsync(merchant, form, draft.Value!.Version);
         var approved = await Merchants.ReviewAsync(Admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version);

@@ -1,3 +1,4 @@
+using Portal.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -47,21 +48,8 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static KybForm Form() => new()
-    {
-        BusinessName = "Lagos Crafts Ltd",
-        CacNumber = "271828",
-        BusinessType = BusinessType.SoleProprietorship, // needs director ID, proof of address, bank statement
-        RegisteredAddress = "14 Admiralty Way, Lagos",
-        Industry = "Retail",
-        ContactEmail = "Hello@LagosCrafts.example",
-        ContactPhone = "+234 803 123 4567",
-        Owners = [new OwnerForm { Name = "Adaeze Okafor", DateOfBirth = new DateTime(1984, 3, 9, 0, 0, 0, DateTimeKind.Utc), Nationality = "Nigerian", OwnershipPercent = 100 }],
-        AllSignificantOwnersListed = true,
-        BankName = "Zenith Bank",
-        AccountName = "Lagos Crafts Ltd",
-        AccountNumber = "0123456789",
-    };
+    // A sole proprietorship needs director ID, proof of address and bank statement.
+    private static KybForm Form() => KybForms.Complete("271828", businessType: BusinessType.SoleProprietorship, ownership: 100);
 
     private async Task<Merchant> SubmittedWithDocumentsAsync()
     {

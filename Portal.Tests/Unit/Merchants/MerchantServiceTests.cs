@@ -1,3 +1,4 @@
+using Portal.Tests.Infrastructure;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,22 +37,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static KybForm CompleteForm(string cac = "314159") => new()
-    {
-        BusinessName = "Lagos Crafts Ltd",
-        CacNumber = cac,
-        BusinessType = BusinessType.LimitedLiabilityCompany,
-        RegisteredAddress = "14 Admiralty Way, Lagos",
-        Website = "https://lagoscrafts.example",
-        Industry = "Retail",
-        ContactEmail = "Hello@LagosCrafts.example",
-        ContactPhone = "+234 803 123 4567",
-        Owners = [new OwnerForm { Name = "Adaeze Okafor", DateOfBirth = new DateTime(1984, 3, 9, 0, 0, 0, DateTimeKind.Utc), Nationality = "Nigerian", OwnershipPercent = 60 }],
-        AllSignificantOwnersListed = true,
-        BankName = "Zenith Bank",
-        AccountName = "Lagos Crafts Ltd",
-        AccountNumber = "0123456789",
-    };
+    private static KybForm CompleteForm(string cac = "314159") => KybForms.Complete(cac);
 
     private async Task<Merchant> SubmittedAsync()
     {
