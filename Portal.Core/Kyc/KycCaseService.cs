@@ -52,6 +52,26 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
 
     public int SlaBreachHours => options.Value.SlaBreachHours;
 
+    /// <summary>
+    /// Submits the merchant's own application once every required document is uploaded: a missing or rejected one keeps
+    /// it where it is, with a message naming what is outstanding (field <c>documents</c>).
+    /// </summary>
+    public async Task<MerchantResult<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.IsMerchant && await documents.RequirementsAsync(actor, actor.MerchantId!.Value, cancellationToken) is { } requirements)
+        {
+            var outstanding = requirements.Where(r => r.State is DocumentState.Missing or DocumentState.Rejected).Select(r => DocumentTypeNames.Describe(r.Type)).ToList();
+            if (outstanding.Count > 0)
+            {
+                var message = "Upload every required document before submitting. Still needed: " + string.Join(", ", outstanding) + ".";
+                return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, message, new Dictionary<string, string[]> { ["documents"] = [message] });
+            }
+        }
+
+        return await merchants.SubmitAsync(actor, form, expectedVersion, cancellationToken);
+    }
+
     /// <summary>One page of the queue for an admin; null for anyone else. The keyset stays on the server (the circuit), never with the client.</summary>
     public async Task<MerchantPage?> QueueAsync(Actor actor, KycQueueFilter filter, int limit, MerchantKeyset? after, CancellationToken cancellationToken = default)
     {

@@ -11,6 +11,19 @@ public enum DocumentType
     BankStatement,
 }
 
+public static class DocumentTypeNames
+{
+    /// <summary>The name people read ("Director's ID"), one mapping for screens and messages.</summary>
+    public static string Describe(DocumentType type) => type switch
+    {
+        DocumentType.CertificateOfIncorporation => "Certificate of incorporation",
+        DocumentType.DirectorId => "Director's ID",
+        DocumentType.ProofOfAddress => "Proof of address",
+        DocumentType.BankStatement => "Bank statement",
+        _ => type.ToString(),
+    };
+}
+
 public enum DocumentState
 {
     Missing,

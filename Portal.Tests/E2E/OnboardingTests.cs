@@ -86,6 +86,17 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await session.ScreenshotAsync("onboarding-4-settlement");
         await NextAsync(session, "Documents");
         await page.Locator("[data-testid=requirements]").WaitForAsync();
+        // A limited company needs all four documents before it can submit.
+        await page.Locator("input[type=file]").SetInputFilesAsync(new[]
+        {
+            new FilePayload { Name = "certificate.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf("certificate of incorporation") },
+            new FilePayload { Name = "director-id.png", MimeType = "image/png", Buffer = TestImages.IdCardPng() },
+            new FilePayload { Name = "utility-bill.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf("utility bill") },
+            new FilePayload { Name = "statement.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf("bank statement") },
+        });
+        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(4);
+        await page.ClickAsync("[data-testid=upload-all]");
+        await Assertions.Expect(page.Locator("[data-testid=requirements] [data-testid=document-state]").Filter(new() { HasText = "Uploaded" })).ToHaveCountAsync(4);
         await NextAsync(session, "Review and submit");
         var review = await page.Locator("[data-testid=review]").InnerTextAsync();
         review.ShouldContain("******6789");

@@ -59,7 +59,25 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
             (await UploadAsync(type)).Outcome.ShouldBe(UploadOutcome.Stored);
         }
 
-        return (await _merchants.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct)).Value!;
+        return (await _cases.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct)).Value!;
+    }
+
+    [Fact]
+    public async Task Submitting_needs_every_required_document_uploaded()
+    {
+        var draft = await _merchants.SaveDraftAsync(_merchant, Form(), null, Ct);
+        (await UploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+
+        var early = await _cases.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct);
+
+        early.Outcome.ShouldBe(MerchantOutcome.Invalid);
+        early.Message!.ShouldContain("Proof of address, Bank statement");
+        early.Errors!.ShouldContainKey("documents");
+        (await _merchants.GetOwnAsync(_merchant, Ct))!.Status.ShouldBe(MerchantStatus.Draft);
+
+        (await UploadAsync(DocumentType.ProofOfAddress)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await UploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await _cases.SubmitAsync(_merchant, Form(), draft.Value.Version, Ct)).Value!.Status.ShouldBe(MerchantStatus.Submitted);
     }
 
     private Task<UploadResult> UploadAsync(DocumentType type)
