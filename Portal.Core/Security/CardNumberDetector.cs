@@ -5,8 +5,10 @@ namespace Portal.Core.Security;
 
 /// <summary>
 /// Finds anything that looks like a card number (a PAN): 13 to 19 digits, optionally grouped by single spaces or dashes,
-/// that pass the Luhn check. The portal never accepts card data, so a request carrying one is refused before it is
-/// parsed, logged or stored. A longer digit run is not a PAN (order numbers, timestamps) and does not match.
+/// that pass the Luhn check, standing on their own (not glued to letters or digits on either side). The portal never
+/// accepts card data, so a request carrying one is refused before it is parsed, logged or stored. A longer digit run is
+/// not a PAN (order numbers, timestamps), and a run inside a token such as a hex id ("3f41111111111111111a") is part of
+/// that token: without this rule about one random 32-hex id in 250 would be refused.
 /// </summary>
 public static class CardNumberDetector
 {
@@ -40,11 +42,17 @@ public static class CardNumberDetector
         Span<int> digits = stackalloc int[MaxDigits + 1];
         var count = 0;
         var previousWasSeparator = false;
+        var standsAlone = true;
         for (var i = 0; i <= text.Length; i++)
         {
             var c = i < text.Length ? text[i] : '\0';
             if (char.IsAsciiDigit(c))
             {
+                if (count == 0)
+                {
+                    standsAlone = i == 0 || !char.IsAsciiLetter(text[i - 1]);
+                }
+
                 if (count <= MaxDigits)
                 {
                     digits[Math.Min(count, MaxDigits)] = c - '0';
@@ -62,7 +70,7 @@ public static class CardNumberDetector
                 continue;
             }
 
-            if (count is >= MinDigits and <= MaxDigits && Luhn(digits[..count]))
+            if (count is >= MinDigits and <= MaxDigits && standsAlone && !char.IsAsciiLetter(c) && Luhn(digits[..count]))
             {
                 return true;
             }
