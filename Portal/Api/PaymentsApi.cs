@@ -67,7 +67,8 @@ internal static class PaymentsApi
         var started = Stopwatch.GetTimestamp();
         try
         {
-            if (context.ToActor().MerchantId is { } merchantId && !limiter.TryAcquire(merchantId))
+            var actor = context.ToActor();
+            if (actor.MerchantId is { } merchantId && !limiter.TryAcquire(merchantId))
             {
                 context.Response.Headers.RetryAfter = "1";
                 return TypedResults.Problem(title: "Too many requests",
@@ -81,15 +82,16 @@ internal static class PaymentsApi
                 return problem;
             }
 
-            if (IdempotencyKey(context) is { Problem: { } keyProblem })
+            var key = IdempotencyKey(context);
+            if (key.Problem is not null)
             {
-                return keyProblem;
+                return key.Problem;
             }
 
             var request = new PaymentRequest(body!.Amount ?? 0, body.Currency, body.CustomerId, body.PaymentMethod, body.OrderId, body.DeviceId, body.IpAddress,
                 body.Country, body.Metadata);
             var options = json.Value.SerializerOptions;
-            var response = await payments.InitiateAsync(context.ToActor(), request, IdempotencyKey(context).Key, p => JsonSerializer.Serialize(ToDto(p), options),
+            var response = await payments.InitiateAsync(actor, request, key.Key, p => JsonSerializer.Serialize(ToDto(p), options),
                 cancellationToken);
             return Answer(context, response, response.Payment is { } p ? $"/api/v1/payments/{p.DisplayId}" : null);
         }

@@ -378,6 +378,36 @@ public sealed class PaymentsApiTests(PaymentsApiTests.Fixture fixture) : IClassF
         (await (await client.GetAsync($"/api/v1/payments/{id}")).JsonAsync()).GetProperty("refunded_amount").GetInt64().ShouldBe(300);
     }
 
+    [Theory]
+    [InlineData("""{"amount": -5}""", "amount")]
+    [InlineData("""{"amount": 0}""", "amount")]
+    [InlineData("""{"amount": "300"}""", "amount")]
+    [InlineData("""{"amount": 300, "currency": "usd"}""", "currency")]
+    [InlineData("""{"amount": 300, """, "body")]
+    public async Task Bad_refund_bodies_are_named_and_refund_nothing(string json, string field)
+    {
+        var (client, _) = await MerchantAsync();
+        var id = (await CreatedAsync(await PayAsync(client, Body(Customer(), 1000)))).GetProperty("id").GetString();
+
+        using var response = await client.PostAsync($"/api/v1/payments/{id}/refunds", Json(json));
+
+        (await response.ShouldBeProblemAsync(400)).GetProperty("errors").EnumerateObject().Select(p => p.Name).ShouldContain(field);
+        var payment = await (await client.GetAsync($"/api/v1/payments/{id}")).JsonAsync();
+        payment.GetProperty("refunded_amount").GetInt64().ShouldBe(0);
+        payment.GetProperty("status").GetString().ShouldBe("succeeded");
+    }
+
+    [Fact]
+    public async Task An_overlong_refund_reason_is_refused()
+    {
+        var (client, _) = await MerchantAsync();
+        var id = (await CreatedAsync(await PayAsync(client, Body(Customer(), 1000)))).GetProperty("id").GetString();
+        using var response = await client.PostAsync($"/api/v1/payments/{id}/refunds", Json($$"""{"reason": "{{new string('r', 501)}}"}"""));
+        (await response.ShouldBeProblemAsync(400)).GetProperty("errors").TryGetProperty("reason", out _).ShouldBeTrue();
+        using var wrongType = await client.PostAsync($"/api/v1/payments/{id}/refunds", new StringContent("amount=1", Encoding.UTF8, "text/plain"));
+        await wrongType.ShouldBeProblemAsync(415);
+    }
+
     [Fact]
     public async Task A_failed_payment_cannot_be_refunded()
     {
