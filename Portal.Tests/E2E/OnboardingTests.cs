@@ -135,19 +135,8 @@ public sealed class OnboardingTests(BrowserFixture browser)
         var row = rows.Filter(new() { HasText = "Lagos Crafts Ltd" });
         await row.WaitForAsync();
         await session.ScreenshotAsync("admin-merchants");
-        // The grid reloads after the search settles; a click that lands on the row being replaced is repeated.
-        for (var attempt = 1; ; attempt++)
-        {
-            await row.ClickAsync();
-            try
-            {
-                await page.WaitForURLAsync(new Regex("/admin/merchants/[0-9a-f]{32}$"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 5000 });
-                break;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-            }
-        }
+        await row.Locator("[data-testid=open-merchant]").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/admin/merchants/[0-9a-f]{32}$"), new() { WaitUntil = WaitUntilState.Commit });
 
         (await page.Locator("[data-testid=account-number]").InnerTextAsync()).ShouldBe("******6789");
         await page.ClickAsync("[data-testid=reveal-account]");

@@ -50,7 +50,7 @@ public sealed partial class PaymentsMonitorTests(BrowserFixture browser)
         await session.Page.WaitForTimeoutAsync(3200); // let the new-row highlight fade before the screenshot
         await session.ScreenshotAsync("transactions-monitor-light");
 
-        await grid.GetByText(live).ClickAsync();
+        await grid.Locator("a").Filter(new() { HasText = live }).ClickAsync();
         await session.Page.WaitForURLAsync(new Regex("/admin/transactions/pay_"), new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(session.Page.Locator("[data-testid=payment-display-id]")).ToHaveTextAsync(live);
         await Assertions.Expect(session.Page.Locator("[data-testid=fraud-factors]")).ToContainTextAsync("country_mismatch");
