@@ -69,6 +69,15 @@ internal sealed class SqliteMerchantStore : IMerchantStore
                     ALTER TABLE merchants ADD COLUMN submitted_key TEXT;
                     ALTER TABLE merchants ADD COLUMN assigned_to TEXT;
                     """);
+
+                // Cases awaiting review before the queue existed would otherwise never appear in it: their submission
+                // time is the last "Submitted" entry of their history (else their last update).
+                _db.Execute("""
+                    UPDATE merchants SET submitted_at = COALESCE(
+                        (SELECT MAX(h.at) FROM merchant_history h WHERE h.merchant_id = merchants.id AND h.status = 'Submitted'), updated_at)
+                    WHERE status IN ('Submitted', 'InReview', 'MoreInformationRequested');
+                    UPDATE merchants SET submitted_key = printf('%019d', submitted_at) WHERE submitted_at IS NOT NULL;
+                    """);
             }
         }
 
