@@ -42,15 +42,18 @@ public sealed class MainLayoutTests : BunitContext
     [Fact]
     public void Dark_mode_toggle_flips_and_persists_the_choice()
     {
+        var stored = JSInterop.Setup<bool>("portal.theme.isDark").SetResult(false);
         var persisted = JSInterop.SetupVoid("portal.theme.set", _ => true);
         var layout = RenderAs("m@test.local", PortalRoles.Merchant, PortalPolicies.Merchant);
+        // The stored choice is read after the first render; the toggle is clicked only once it has been applied.
+        layout.WaitForAssertion(() => stored.Invocations.ShouldHaveSingleItem());
         var toggle = layout.Find("[data-testid=dark-toggle]");
         toggle.GetAttribute("aria-label").ShouldBe("Toggle dark mode");
         var iconBefore = toggle.InnerHtml;
 
         toggle.Click();
 
-        persisted.Invocations.ShouldHaveSingleItem().Arguments.ShouldBe([true]);
-        layout.Find("[data-testid=dark-toggle]").InnerHtml.ShouldNotBe(iconBefore);
+        layout.WaitForAssertion(() => persisted.Invocations.ShouldHaveSingleItem().Arguments.ShouldBe([true]));
+        layout.WaitForAssertion(() => layout.Find("[data-testid=dark-toggle]").InnerHtml.ShouldNotBe(iconBefore));
     }
 }

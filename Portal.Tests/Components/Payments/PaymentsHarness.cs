@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Bunit;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,6 @@ using Portal.Auth;
 using Portal.Components;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
-using Portal.Core.Audit;
 using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
@@ -24,18 +22,17 @@ namespace Portal.Tests.Components.Payments;
 /// </summary>
 public abstract class PaymentsHarness : BunitContext
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-payments-ui", Guid.NewGuid().ToString("N"));
-    private readonly SqliteAuditLog _audit;
+    // The screens run on the real clock (live feed, "last hour"); only the audit log's timestamps are the bed's fixed ones.
+    private readonly EmbeddedTestBed _bed = new("payments-ui");
 
     protected PaymentsHarness()
     {
-        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
-        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), TimeProvider.System, NullLogger<SqliteAuditLog>.Instance);
-        var merchantStore = new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
-        Merchants = new MerchantService(merchantStore, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, TimeProvider.System);
+        var keys = _bed.Keys;
+        var merchantStore = new SqliteMerchantStore(_bed.Database("portal.db"));
+        Merchants = new MerchantService(merchantStore, new MerchantPiiVault(keys), new MerchantCursor(keys), _bed.Audit, TimeProvider.System);
         // The real embedded store: the screens are tested against what they will read in production.
-        Store = new SqlitePaymentStore(new SqliteDatabase(Path.Combine(_folder, "payments.db")), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
-        Service = new PaymentService(Store, Store, new SandboxProcessor(), merchantStore, new FraudScorer(Options.Create(new FraudOptions())), Feed, _audit, keys,
+        Store = new SqlitePaymentStore(_bed.Database("payments.db"), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
+        Service = new PaymentService(Store, Store, new SandboxProcessor(), merchantStore, new FraudScorer(Options.Create(new FraudOptions())), Feed, _bed.Audit, keys,
             Options.Create(new PaymentOptions()), TimeProvider.System, NullLogger<PaymentService>.Instance);
 
         Services.AddMudServices();
@@ -46,8 +43,8 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddScoped<CircuitClient>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddSingleton<Portal.Core.Security.IKeyRing>(keys);
-        Services.AddSingleton<Portal.Core.Audit.IAuditLog>(_audit);
-        Services.AddSingleton<Portal.Core.Webhooks.IWebhookStore>(new SqliteWebhookStore(new SqliteDatabase(Path.Combine(_folder, "webhooks.db"))));
+        Services.AddSingleton<Portal.Core.Audit.IAuditLog>(_bed.Audit);
+        Services.AddSingleton<Portal.Core.Webhooks.IWebhookStore>(new SqliteWebhookStore(_bed.Database("webhooks.db")));
         Services.AddWebhooks();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
@@ -65,17 +62,8 @@ public abstract class PaymentsHarness : BunitContext
     protected override async ValueTask DisposeAsyncCore()
     {
         await base.DisposeAsyncCore();
-        await _audit.DisposeAsync();
         await Store.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // The OS cleans the temp folder.
-        }
+        await _bed.DisposeAsync();
     }
 
     protected void SignIn(Actor actor)

@@ -1,6 +1,5 @@
+using Portal.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
 using Portal.Core.ApiKeys;
@@ -10,27 +9,19 @@ namespace Portal.Tests.Unit.ApiKeys;
 
 public sealed class ApiKeyServiceTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-key-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    private readonly EmbeddedTestBed _bed = new("key-tests");
     private readonly Actor _merchant = new("user-1", "m@example.com", "Merchant", Guid.CreateVersion7(), "127.0.0.1");
-    private SqliteAuditLog _audit = default!;
     private SqliteApiKeyStore _store = default!;
     private ApiKeyService _service = default!;
 
     public ValueTask InitializeAsync()
     {
-        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(new byte[32]), _clock, NullLogger<SqliteAuditLog>.Instance);
-        _store = new SqliteApiKeyStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
-        _service = new ApiKeyService(_store, _audit, _clock);
+        _store = new SqliteApiKeyStore(_bed.Database("portal.db"));
+        _service = new ApiKeyService(_store, _bed.Audit, _bed.Clock);
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 
     [Fact]
     public async Task Created_key_is_prefixed_shown_once_and_stored_only_as_a_hash()
@@ -39,7 +30,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
 
         created.Secret.ShouldStartWith("sk_test_");
         created.Secret.Length.ShouldBe(40);
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "portal.db")}");
+        using var connection = new SqliteConnection($"Data Source={_bed.PathOf("portal.db")}");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT * FROM api_keys";
@@ -59,7 +50,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
         var identity = await _service.AuthenticateAsync(created.Secret);
 
         identity.ShouldNotBeNull().MerchantId.ShouldBe(_merchant.MerchantId!.Value);
-        (await _service.ListAsync(_merchant)).ShouldHaveSingleItem().LastUsedAt.ShouldBe(_clock.GetUtcNow());
+        (await _service.ListAsync(_merchant)).ShouldHaveSingleItem().LastUsedAt.ShouldBe(_bed.Clock.GetUtcNow());
     }
 
     [Theory]
@@ -113,7 +104,7 @@ public sealed class ApiKeyServiceTests : IAsyncLifetime
         var created = (await _service.CreateAsync(_merchant, "checkout")).Value!;
         await _service.RevokeAsync(_merchant, created.Key.Id);
 
-        var events = (await _audit.QueryAsync(new AuditQuery())).Events;
+        var events = (await _bed.Audit.QueryAsync(new AuditQuery())).Events;
         events.Select(e => e.Action).ShouldBe([AuditActions.ApiKeyRevoked, AuditActions.ApiKeyCreated]);
         events.ShouldAllBe(e => e.ActorId == "user-1" && e.Target == created.Key.DisplayId);
         events.ShouldAllBe(e => !(e.Detail ?? "").Contains(created.Secret));

@@ -1,8 +1,6 @@
 using Portal.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
 using Portal.Core.Audit;
@@ -14,12 +12,10 @@ namespace Portal.Tests.Unit.Kyc;
 /// <summary>The KYC review use cases over the real embedded adapters in a temp folder, with a fake clock.</summary>
 public sealed class KycCaseServiceTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-kyc-case", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    private readonly EmbeddedTestBed _bed = new("kyc-case");
     private readonly Actor _merchant = new("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9");
     private readonly Actor _ada = new("user-a", "ada@portal.example", "Admin", null, "10.0.0.1");
     private readonly Actor _bola = new("user-b", "bola@portal.example", "Admin", null, "10.0.0.2");
-    private SqliteAuditLog _audit = default!;
     private MerchantService _merchants = default!;
     private KycDocumentService _documents = default!;
     private KycCaseService _cases = default!;
@@ -29,24 +25,18 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
-        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), _clock, NullLogger<SqliteAuditLog>.Instance);
-        var db = new SqliteDatabase(Path.Combine(_folder, "portal.db"));
+        var keys = _bed.Keys;
+        var db = _bed.Database("portal.db");
         var store = new SqliteMerchantStore(db);
-        _merchants = new MerchantService(store, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, _clock);
+        _merchants = new MerchantService(store, new MerchantPiiVault(keys), new MerchantCursor(keys), _bed.Audit, _bed.Clock);
         var options = Options.Create(new KycOptions());
-        _documents = new KycDocumentService(new EncryptedFileDocumentStore(Path.Combine(_folder, "documents"), keys, _clock), new SqliteKycDocumentRecords(db), store, _audit, options, _clock);
-        _outbox = new FileEmailOutbox(Path.Combine(_folder, "outbox"), _clock, NullLogger<FileEmailOutbox>.Instance);
-        _cases = new KycCaseService(_merchants, _documents, store, _outbox, options, _clock);
+        _documents = new KycDocumentService(new EncryptedFileDocumentStore(_bed.PathOf("documents"), keys, _bed.Clock), new SqliteKycDocumentRecords(db), store, _bed.Audit, options, _bed.Clock);
+        _outbox = new FileEmailOutbox(_bed.PathOf("outbox"), _bed.Clock, NullLogger<FileEmailOutbox>.Instance);
+        _cases = new KycCaseService(_merchants, _documents, store, _outbox, options, _bed.Clock);
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 
     // A sole proprietorship needs director ID, proof of address and bank statement.
     private static KybForm Form() => KybForms.Complete("271828", businessType: BusinessType.SoleProprietorship, ownership: 100);
@@ -181,7 +171,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         var again = (await _documents.RequirementsAsync(_merchant, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId);
         again.State.ShouldBe(DocumentState.Uploaded);
         again.Versions.ShouldBe(2);
-        var events = await _audit.QueryAsync(new AuditQuery(Action: "kyc.document_rejected", Limit: 10), Ct);
+        var events = await _bed.Audit.QueryAsync(new AuditQuery(Action: "kyc.document_rejected", Limit: 10), Ct);
         events.Events.ShouldContain(e => e.Outcome == AuditOutcome.Success && e.ActorRole == "Admin");
     }
 
@@ -212,9 +202,9 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.OnTime);
         (await _cases.QueueAsync(_ada, new KycQueueFilter(SlaBreachedOnly: true), 20, null, Ct))!.Items.ShouldBeEmpty();
 
-        _clock.Advance(TimeSpan.FromHours(30));
+        _bed.Clock.Advance(TimeSpan.FromHours(30));
         _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.Warning);
-        _clock.Advance(TimeSpan.FromHours(20));
+        _bed.Clock.Advance(TimeSpan.FromHours(20));
         _cases.Sla(submitted.SubmittedAt!.Value).ShouldBe(SlaLevel.Breached);
         (await _cases.QueueAsync(_ada, new KycQueueFilter(SlaBreachedOnly: true), 20, null, Ct))!.Items.ShouldHaveSingleItem().Id.ShouldBe(submitted.Id);
 

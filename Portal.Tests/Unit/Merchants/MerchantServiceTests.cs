@@ -1,8 +1,5 @@
 using Portal.Tests.Infrastructure;
 using System.Security.Cryptography;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
 using Portal.Core.Audit;
@@ -13,29 +10,21 @@ namespace Portal.Tests.Unit.Merchants;
 /// <summary>The merchant use cases over the real embedded adapters in a temp folder, with a fake clock.</summary>
 public sealed class MerchantServiceTests : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-merchant-service", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    private readonly EmbeddedTestBed _bed = new("merchant-service");
     private readonly Actor _merchant = new("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9");
     private readonly Actor _admin = new("user-a", "admin@portal.example", "Admin", null, "10.0.0.1");
-    private SqliteAuditLog _audit = default!;
     private SqliteMerchantStore _store = default!;
     private MerchantService _service = default!;
 
     public ValueTask InitializeAsync()
     {
-        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
-        _audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(keys.DeriveKey("audit")), _clock, NullLogger<SqliteAuditLog>.Instance);
-        _store = new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
-        _service = new MerchantService(_store, new MerchantPiiVault(keys), new MerchantCursor(keys), _audit, _clock);
+        var keys = _bed.Keys;
+        _store = new SqliteMerchantStore(_bed.Database("portal.db"));
+        _service = new MerchantService(_store, new MerchantPiiVault(keys), new MerchantCursor(keys), _bed.Audit, _bed.Clock);
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _audit.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 
     private static KybForm CompleteForm(string cac = "314159") => KybForms.Complete(cac);
 
@@ -157,7 +146,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
 
         (await _service.RevealAccountNumberAsync(_admin, submitted.Id)).Value.ShouldBe("0123456789");
 
-        var events = await _audit.QueryAsync(new AuditQuery(Action: "merchant.bank_account_revealed"));
+        var events = await _bed.Audit.QueryAsync(new AuditQuery(Action: "merchant.bank_account_revealed"));
         events.Events.ShouldHaveSingleItem().ActorId.ShouldBe("user-a");
     }
 
@@ -172,7 +161,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var tampered = record.SealedPii.ToArray();
         tampered[^1] ^= 0x01;
         await _store.UpdateAsync(record with { SealedPii = tampered, Version = record.Version + 1 }, record.Version,
-            new MerchantHistoryEntry(record.Id, _clock.GetUtcNow(), "attacker", null, "edited", record.Status, null), CancellationToken.None);
+            new MerchantHistoryEntry(record.Id, _bed.Clock.GetUtcNow(), "attacker", null, "edited", record.Status, null), CancellationToken.None);
 
         await Should.ThrowAsync<AuthenticationTagMismatchException>(() => _service.GetAsync(_admin, submitted.Id));
     }
@@ -186,7 +175,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var source = (await _store.GetAsync(submitted.Id, CancellationToken.None))!;
         var target = (await _store.GetAsync(other.Id, CancellationToken.None))!;
         await _store.UpdateAsync(target with { SealedPii = source.SealedPii, Version = target.Version + 1 }, target.Version,
-            new MerchantHistoryEntry(target.Id, _clock.GetUtcNow(), "attacker", null, "edited", target.Status, null), CancellationToken.None);
+            new MerchantHistoryEntry(target.Id, _bed.Clock.GetUtcNow(), "attacker", null, "edited", target.Status, null), CancellationToken.None);
 
         await Should.ThrowAsync<CryptographicException>(() => _service.GetAsync(_admin, other.Id));
     }

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
-using Portal.Core.Audit;
 using Portal.Core.Webhooks;
 using Portal.Tests.Infrastructure;
 
@@ -14,16 +12,15 @@ namespace Portal.Tests.Unit.Webhooks;
 /// <summary>The webhook services over a real SQLite store in a temp folder, a fake clock, a fake outbox and a scripted HTTP handler.</summary>
 internal sealed class WebhookTestBed : IAsyncDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-webhook-tests", Guid.NewGuid().ToString("N"));
+    private readonly EmbeddedTestBed _bed = new("webhook-tests");
 
     public WebhookTestBed(Action<WebhookOptions>? configure = null)
     {
         Options.Jitter = 0;
         configure?.Invoke(Options);
         var monitor = new StaticOptionsMonitor<WebhookOptions>(Options);
-        Audit = new SqliteAuditLog(new SqliteDatabase(Path.Combine(_folder, "audit.db")), new AuditChain(new byte[32]), Clock, NullLogger<SqliteAuditLog>.Instance);
-        Store = new SqliteWebhookStore(new SqliteDatabase(Path.Combine(_folder, "portal.db")));
-        var keys = new LocalKeyRing(Path.Combine(_folder, "keys"));
+        Store = new SqliteWebhookStore(_bed.Database("portal.db"));
+        var keys = _bed.Keys;
         var protector = new WebhookSecretProtector(keys);
         var urls = new WebhookUrlPolicy(monitor);
         Sender = new WebhookSender(Store, protector, urls, new HandlerClientFactory(Handler), monitor, Clock, NullLogger<WebhookSender>.Instance);
@@ -34,13 +31,13 @@ internal sealed class WebhookTestBed : IAsyncDisposable
 
     public WebhookOptions Options { get; } = new() { AllowInsecureUrls = true };
 
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Clock => _bed.Clock;
 
     public Actor Merchant { get; } = new("user-1", "m1@example.com", "Merchant", Guid.CreateVersion7(), "127.0.0.1");
 
     public Actor OtherMerchant { get; } = new("user-2", "m2@example.com", "Merchant", Guid.CreateVersion7(), "127.0.0.1");
 
-    public SqliteAuditLog Audit { get; }
+    public SqliteAuditLog Audit => _bed.Audit;
 
     public SqliteWebhookStore Store { get; }
 
@@ -68,18 +65,7 @@ internal sealed class WebhookTestBed : IAsyncDisposable
     public async Task<IReadOnlyList<WebhookDelivery>> DeliveriesAsync(Actor? actor = null) =>
         (await Store.ListDeliveriesAsync(new WebhookDeliveryQuery((actor ?? Merchant).MerchantId!.Value, Limit: 500), CancellationToken.None)).Items;
 
-    public async ValueTask DisposeAsync()
-    {
-        await Audit.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _bed.DisposeAsync();
 
     private sealed class NoServices : IServiceProvider
     {

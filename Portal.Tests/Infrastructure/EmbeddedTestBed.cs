@@ -1,0 +1,49 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core.Adapters.Embedded;
+using Portal.Core.Audit;
+
+namespace Portal.Tests.Infrastructure;
+
+/// <summary>
+/// What every service test over the real embedded adapters needs: its own temp folder (deleted afterwards), a fake clock
+/// at a fixed instant, a local key ring and a chained audit log. Databases are opened by file name inside the folder.
+/// </summary>
+internal sealed class EmbeddedTestBed : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    public EmbeddedTestBed(string purpose)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "portal-" + purpose, Guid.NewGuid().ToString("N"));
+        Keys = new LocalKeyRing(Path.Combine(Folder, "keys"));
+        Audit = new SqliteAuditLog(Database("audit.db"), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
+    }
+
+    public string Folder { get; }
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public LocalKeyRing Keys { get; }
+
+    public SqliteAuditLog Audit { get; }
+
+    public SqliteDatabase Database(string fileName) => new(Path.Combine(Folder, fileName));
+
+    public string PathOf(string name) => Path.Combine(Folder, name);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Audit.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a background writer: the temp folder is cleaned by the OS instead of failing the test.
+        }
+    }
+}
