@@ -168,6 +168,13 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         ArgumentNullException.ThrowIfNull(actor);
         if (!CanReach(actor, merchantId))
         {
+            // A signed-in caller reaching for another merchant's document is an invalid access attempt (PCI DSS 10.2.4);
+            // anonymous probes are not written, so they cannot fill the log.
+            if (actor.UserId is not null)
+            {
+                await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Denied, Target(merchantId, type), $"version={versionId} not the caller's merchant"), cancellationToken);
+            }
+
             return null;
         }
 

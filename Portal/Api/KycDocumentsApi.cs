@@ -18,7 +18,9 @@ internal static class KycDocumentsApi
         group.MapGet("/", ListAsync).WithName("ListKycDocuments").WithSummary("Required documents and the state of each (missing, uploaded, accepted, rejected).");
         group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit)).WithName("UploadKycDocument")
             .WithSummary("Upload a new version (PDF, JPEG or PNG, decided by the file's bytes) as the raw request body.");
-        group.MapGet("/{type}/versions/{versionId}", DownloadAsync).WithName("DownloadKycDocument").WithSummary("One version's content (audited).");
+        // A document URL answers 404 to anyone who may not see it, anonymous callers included: whether a merchant or a
+        // version exists is not given away. The API credential is still authenticated (AllowAnonymous only skips the challenge).
+        group.MapGet("/{type}/versions/{versionId}", DownloadAsync).AllowAnonymous().WithName("DownloadKycDocument").WithSummary("One version's content (audited); 404 for anyone who may not see it.");
     }
 
     public sealed record VersionDto(string VersionId, string Format, long Length, string Sha256, DateTimeOffset UploadedAt, string State, string? Reason);

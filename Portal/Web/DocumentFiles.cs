@@ -6,7 +6,8 @@ namespace Portal.Web;
 
 /// <summary>
 /// GET /documents/{merchantId}/{type}/{versionId}: a KYC document for the portal's own pages (the case page's viewer, the
-/// merchant's Documents page), authenticated by the UI cookie; the /api endpoints never accept that cookie. The tenant
+/// merchant's Documents page), authenticated by the UI cookie; the /api endpoints never accept that cookie. Anyone who
+/// may not see the document, signed in or not, gets 404. The tenant
 /// rule and the audit are <see cref="KycDocumentService.OpenAsync"/>'s. Served inline with its stored type, never sniffed,
 /// and framable by the portal itself only (<see cref="SecurityHeaders"/>).
 /// </summary>
@@ -17,6 +18,7 @@ internal static class DocumentFiles
     public static void MapDocumentFiles(this IEndpointRouteBuilder app) =>
         app.MapGet("/documents/{merchantId:guid}/{type}/{versionId}", OpenAsync)
             .RequireAuthorization(PortalPolicies.SignedIn)
+            .AllowAnonymous() // authenticate the cookie, but answer 404 rather than a sign-in redirect to anyone who may not see it
             .WithMetadata(new FramableBySelf())
             .ExcludeFromDescription();
 

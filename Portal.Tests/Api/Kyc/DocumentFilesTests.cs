@@ -126,17 +126,16 @@ public sealed class DocumentFilesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_viewer_endpoint_sends_anonymous_callers_to_sign_in_and_refuses_api_keys()
+    public async Task The_viewer_endpoint_is_404_for_anonymous_callers_and_api_keys()
     {
         var (key, merchantId, location, _) = await UploadedAsync(1000);
         var versionId = location[(location.LastIndexOf('/') + 1)..];
         var url = $"/documents/{merchantId[4..]}/BankStatement/{versionId}";
 
         using var anonymous = await Send(HttpMethod.Get, url, null);
-        anonymous.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        anonymous.Headers.Location!.ToString().ShouldContain("/account/login");
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         using var withKey = await Send(HttpMethod.Get, url, key);
-        withKey.StatusCode.ShouldBe(HttpStatusCode.Redirect); // the API key is not the UI cookie
+        withKey.StatusCode.ShouldBe(HttpStatusCode.NotFound); // the API key is not the UI cookie
     }
 }

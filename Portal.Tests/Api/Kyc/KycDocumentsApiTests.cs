@@ -126,8 +126,17 @@ public sealed class KycDocumentsApiTests(KycDocumentsApiTests.Fixture fixture) :
         await (await stranger.GetAsync(uploaded.Headers.Location)).ShouldBeProblemAsync(404);
         await (await stranger.GetAsync($"/api/v1/merchants/{id}/documents")).ShouldBeProblemAsync(404);
         await (await stranger.PutAsync($"/api/v1/merchants/{id}/documents/director_id", Body(Pdf(500)))).ShouldBeProblemAsync(404);
-        await (await anonymous.GetAsync(uploaded.Headers.Location)).ShouldBeProblemAsync(401);
+        await (await anonymous.GetAsync(uploaded.Headers.Location)).ShouldBeProblemAsync(404);
+        await (await anonymous.GetAsync($"/api/v1/merchants/{id}/documents/director_id/versions/no-such-version")).ShouldBeProblemAsync(404);
+        await (await anonymous.GetAsync($"/api/v1/merchants/{id}/documents")).ShouldBeProblemAsync(401);
         await (await owner.GetAsync($"/api/v1/merchants/{id}/documents/passport/versions/x")).ShouldBeProblemAsync(404);
+        (await owner.GetAsync(uploaded.Headers.Location)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The stranger's attempt is an audited denial; the anonymous probes write nothing.
+        var events = (await Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: "kyc.document_viewed", Limit: 100))).Events
+            .Where(e => e.Target == $"{id}/DirectorId").ToList();
+        events.Count(e => e.Outcome == AuditOutcome.Denied).ShouldBe(1);
+        events.Count(e => e.Outcome == AuditOutcome.Success).ShouldBe(1);
     }
 
     [Fact]
