@@ -53,7 +53,7 @@ public sealed class WebhooksPageTests(BrowserFixture browser)
         var status = session.Page.Locator("[data-testid=deliveries-table] [data-testid=delivery-status]").First;
         (await status.InnerTextAsync()).ShouldBe("Succeeded");
 
-        await session.Page.Locator("[data-testid=deliveries-table] tbody tr").First.ClickAsync();
+        await session.Page.Locator("[data-testid=deliveries-table] [data-testid=open-delivery]").First.ClickAsync();
         var detail = session.Page.Locator(".mud-dialog");
         await detail.Locator("[data-testid=delivery-attempt]").First.WaitForAsync();
         await detail.Locator("[data-testid=replay-delivery]").ClickAsync();
