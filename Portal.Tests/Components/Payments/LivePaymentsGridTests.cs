@@ -39,8 +39,9 @@ public sealed class LivePaymentsGridTests : PaymentsHarness
             var row = grid.FindAll("tr.portal-row-new").ShouldHaveSingleItem();
             row.TextContent.ShouldContain("$42.00");
             row.TextContent.ShouldContain("Failed");
-            row.TextContent.ShouldContain("insufficient_funds");
+            row.QuerySelector("[data-testid=payment-reason]")!.TextContent.ShouldBe("insufficient_funds");
         });
+        grid.FindAll("[data-testid=payment-reason]").ShouldHaveSingleItem(); // a succeeded payment has no reason line
         grid.Find("[data-testid=live-indicator]").TextContent.ShouldBe("Live");
     }
 
