@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
-using Portal.Core.Streams;
 
 namespace Portal.Core.Kyc;
 
@@ -37,14 +36,18 @@ public sealed record DocumentReviewResult(DocumentReviewOutcome Outcome, string?
 public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, IAuditLog audit,
     IOptions<KycOptions> options, TimeProvider clock)
 {
-    /// <summary>Plaintext bytes read ahead when a document is opened: the embedded store's chunk size.</summary>
-    public const int FirstChunkBytes = 64 * 1024;
-
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
 
     public async Task<IReadOnlyList<DocumentRequirement>?> RequirementsAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
     {
-        if (!CanReach(actor, merchantId) || await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!CanReach(actor, merchantId))
+        {
+            await DeniedAsync(actor, "kyc.documents_listed", $"mer_{merchantId:N}", "not the caller's merchant", cancellationToken);
+            return null;
+        }
+
+        if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
         {
             return null;
         }
@@ -61,13 +64,20 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     public async Task<UploadResult> UploadAsync(Actor actor, Guid merchantId, DocumentType type, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (!actor.IsMerchant || actor.MerchantId != merchantId || await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
+        if (!actor.IsMerchant || actor.MerchantId != merchantId)
+        {
+            await DeniedAsync(actor, "kyc.document_uploaded", Target(merchantId, type), "only the merchant itself uploads its documents", cancellationToken);
+            return new UploadResult(UploadOutcome.NotFound, Message: "No such merchant.");
+        }
+
+        if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
         {
             return new UploadResult(UploadOutcome.NotFound, Message: "No such merchant.");
         }
 
         if (merchant.Status is MerchantStatus.Approved or MerchantStatus.Rejected)
         {
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), $"application {merchant.Status}"), cancellationToken);
             return new UploadResult(UploadOutcome.Locked, Message: $"The application is {MerchantService.Describe(merchant.Status)}; documents can no longer change.");
         }
 
@@ -168,38 +178,67 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         ArgumentNullException.ThrowIfNull(actor);
         if (!CanReach(actor, merchantId))
         {
-            // A signed-in caller reaching for another merchant's document is an invalid access attempt (PCI DSS 10.2.4);
-            // anonymous probes are not written, so they cannot fill the log.
-            if (actor.UserId is not null)
-            {
-                await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Denied, Target(merchantId, type), $"version={versionId} not the caller's merchant"), cancellationToken);
-            }
-
+            await DeniedAsync(actor, "kyc.document_viewed", Target(merchantId, type), $"version={versionId} not the caller's merchant", cancellationToken);
             return null;
         }
 
         var version = (await records.ListAsync(merchantId, cancellationToken)).FirstOrDefault(v => v.Type == type && v.VersionId == versionId);
-        if (version is null || await store.OpenReadAsync(Key(merchantId, type), versionId, cancellationToken) is not { } content)
+        if (version is null)
         {
             return null;
         }
 
-        // Read (decrypt and authenticate) the first chunk now, before any caller starts a response: a tampered document
-        // fails here, loudly, and nothing of it is served. Later chunks are verified as they are read.
-        PrefetchedStream verified;
+        // Read the whole document once, authenticating every chunk and comparing its SHA-256 with the one recorded at
+        // upload, before anyone starts a response: a tampered, truncated or swapped file fails here, loudly, and not one
+        // byte of it is served. Documents are at most Kyc:MaxUploadBytes and views are rare, so reading twice is cheap;
+        // the second read is authenticated chunk by chunk as well.
+        bool intact;
         try
         {
-            verified = await PrefetchedStream.OpenAsync(content, FirstChunkBytes, cancellationToken);
+            if (await HashAsync(Key(merchantId, type), versionId, cancellationToken) is not { } sha256)
+            {
+                return null;
+            }
+
+            intact = sha256 == version.Sha256;
         }
-        catch (System.Security.Cryptography.CryptographicException ex)
+        catch (System.Security.Cryptography.CryptographicException)
         {
-            await content.DisposeAsync();
+            intact = false;
+        }
+
+        if (!intact)
+        {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} integrity check failed"), cancellationToken);
-            throw new System.Security.Cryptography.CryptographicException($"Stored document {Target(merchantId, type)} version {versionId} failed its integrity check.", ex);
+            throw new System.Security.Cryptography.CryptographicException($"Stored document {Target(merchantId, type)} version {versionId} failed its integrity check.");
+        }
+
+        if (await store.OpenReadAsync(Key(merchantId, type), versionId, cancellationToken) is not { } content)
+        {
+            return null;
         }
 
         await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
-        return (version, verified);
+        return (version, content);
+    }
+
+    /// <summary>SHA-256 (lower-case hex) of a stored version's content, or null when the store has no such version.</summary>
+    private async Task<string?> HashAsync(string key, string versionId, CancellationToken cancellationToken)
+    {
+        await using var content = await store.OpenReadAsync(key, versionId, cancellationToken);
+        return content is null ? null : Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(content, cancellationToken));
+    }
+
+    /// <summary>
+    /// A signed-in caller reaching for another merchant's documents is an invalid access attempt (PCI DSS 10.2.4) and is
+    /// audited; anonymous probes are not written, so they cannot fill the log (they are refused the same way).
+    /// </summary>
+    private async Task DeniedAsync(Actor actor, string action, string target, string detail, CancellationToken cancellationToken)
+    {
+        if (actor.UserId is not null)
+        {
+            await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Denied, target, detail), cancellationToken);
+        }
     }
 
     private static bool CanReach(Actor actor, Guid merchantId) =>
