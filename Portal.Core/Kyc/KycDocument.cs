@@ -56,12 +56,19 @@ public sealed class KycOptions : IValidatableObject
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
-    /// <summary>Required documents per business type; a type not listed needs all four.</summary>
-    public Dictionary<BusinessType, DocumentType[]> RequiredDocuments { get; set; } = new()
+    /// <summary>Built-in requirements for business types the configuration does not list; any other type needs all four.</summary>
+    public static readonly IReadOnlyDictionary<BusinessType, DocumentType[]> DefaultRequiredDocuments = new Dictionary<BusinessType, DocumentType[]>
     {
         [BusinessType.SoleProprietorship] = [DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement],
         [BusinessType.Partnership] = [DocumentType.CertificateOfIncorporation, DocumentType.DirectorId, DocumentType.ProofOfAddress],
     };
+
+    /// <summary>
+    /// Required documents per business type (<c>Kyc:RequiredDocuments:Partnership:0 = DirectorId</c>...); a listed type replaces
+    /// its default. Starts empty on purpose: the configuration binder appends to an array that already has items, so defaults
+    /// here could never be narrowed by configuration.
+    /// </summary>
+    public Dictionary<BusinessType, DocumentType[]> RequiredDocuments { get; set; } = [];
 
     /// <summary>A case waiting longer than this (since submission) shows amber in the queue.</summary>
     [Range(1, 24 * 30)]
@@ -81,7 +88,10 @@ public sealed class KycOptions : IValidatableObject
     }
 
     public IReadOnlyList<DocumentType> RequiredFor(BusinessType? type) =>
-        type is { } t && RequiredDocuments.TryGetValue(t, out var list) && list.Length > 0 ? list : Enum.GetValues<DocumentType>();
+        type is not { } t ? Enum.GetValues<DocumentType>()
+        : RequiredDocuments.TryGetValue(t, out var configured) && configured.Length > 0 ? [.. configured.Distinct()]
+        : DefaultRequiredDocuments.TryGetValue(t, out var builtIn) ? builtIn
+        : Enum.GetValues<DocumentType>();
 }
 
 /// <summary>Document metadata (which versions exist and their review state). Bytes are in <see cref="IDocumentStore"/>.</summary>

@@ -97,7 +97,14 @@ internal static class PortalWebExtensions
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.Use(async (context, next) =>
         {
             // Endpoints that stream files declare their own limit (and enforce it while streaming).
-            var limit = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>()?.MaxBytes ?? maxBytes;
+            var largeBody = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>();
+            var limit = largeBody?.MaxBytes ?? maxBytes;
+            if (largeBody is not null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
+            {
+                // Kestrel's server-wide ceiling would otherwise cut a configured upload limit above it short.
+                server.MaxRequestBodySize = limit;
+            }
+
             if (context.Request.ContentLength > limit)
             {
                 throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);

@@ -14,7 +14,9 @@ namespace Portal.Tests.Api.Kyc;
 public sealed class DocumentFilesTests : IAsyncLifetime
 {
     private const int Chunk = 64 * 1024;
-    private readonly PortalFactory _factory = new();
+    // Above Kestrel's server-wide 16 MiB body limit, so the upload endpoint must raise it for itself.
+    private const int ConfiguredLimit = 20 * 1024 * 1024;
+    private readonly PortalFactory _factory = new PortalFactory().WithSetting("Kyc:MaxUploadBytes", ConfiguredLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
     private HttpClient _http = default!;
 
     public ValueTask InitializeAsync()
@@ -75,6 +77,15 @@ public sealed class DocumentFilesTests : IAsyncLifetime
         var b = file.ReadByte();
         file.Position = offset;
         file.WriteByte((byte)(b ^ 0x01));
+    }
+
+    [Fact]
+    public async Task A_configured_limit_above_the_servers_default_body_size_is_the_limit_that_applies()
+    {
+        var (_, _, location, pdf) = await UploadedAsync(18 * 1024 * 1024); // over 16 MiB, under the configured 20 MiB
+        location.ShouldContain("/versions/");
+        pdf.Length.ShouldBeGreaterThan(16 * 1024 * 1024);
+        // (Above the configured limit is a 413 problem: KycDocumentsApiTests, with and without Content-Length.)
     }
 
     [Fact]

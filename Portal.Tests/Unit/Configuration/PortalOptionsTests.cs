@@ -57,6 +57,25 @@ public sealed class PortalOptionsTests
     }
 
     [Fact]
+    public void Configured_kyc_documents_replace_the_default_for_their_business_type_and_leave_the_others()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kyc:RequiredDocuments:SoleProprietorship:0"] = "BankStatement",
+            ["Kyc:RequiredDocuments:SoleProprietorship:1"] = "BankStatement",
+        }).Build());
+        services.AddPortalCore();
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<Portal.Core.Kyc.KycOptions>>().Value;
+
+        options.RequiredFor(Portal.Core.Merchants.BusinessType.SoleProprietorship).ShouldBe([Portal.Core.Kyc.DocumentType.BankStatement]);
+        options.RequiredFor(Portal.Core.Merchants.BusinessType.Partnership)
+            .ShouldBe(Portal.Core.Kyc.KycOptions.DefaultRequiredDocuments[Portal.Core.Merchants.BusinessType.Partnership]);
+        options.RequiredFor(null).Count.ShouldBe(Enum.GetValues<Portal.Core.Kyc.DocumentType>().Length);
+    }
+
+    [Fact]
     public void An_unknown_mode_stops_binding()
     {
         var ex = Should.Throw<InvalidOperationException>(() => Validate(new() { ["Portal:Mode"] = "Mainframe" }));
