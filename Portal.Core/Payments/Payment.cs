@@ -126,10 +126,21 @@ public sealed record CustomerProfile(
     /// <summary>The country this customer pays from most often, or null before the first payment with a country.</summary>
     public string? UsualCountry => Countries.Count == 0 ? null : Countries.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).First().Key;
 
-    /// <summary>The profile after one more payment; stores apply this inside their write, so concurrent payments never lose an update.</summary>
+    /// <summary>
+    /// The profile after one more payment attempt; stores apply this inside their write, so concurrent payments never lose
+    /// an update. Every attempt counts toward velocity and card testing; only attempts that passed fraud screening teach
+    /// the customer's habits (devices, countries, average amount), so one blocked try cannot make a fraudster's device
+    /// "known" or their country "usual".
+    /// </summary>
     public CustomerProfile With(PaymentActivity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);
+        IReadOnlyList<RecentPayment> recent = [new RecentPayment(activity.At, activity.Amount), .. Recent.Take(RecentLimit - 1)];
+        if (!activity.PassedScreening)
+        {
+            return this with { Recent = recent };
+        }
+
         var devices = KnownDevices;
         if (activity.DeviceId is { } device && !devices.Contains(device, StringComparer.Ordinal))
         {
@@ -150,12 +161,12 @@ public sealed record CustomerProfile(
             TotalAmount = TotalAmount + activity.Amount,
             KnownDevices = devices,
             Countries = countries,
-            Recent = [new RecentPayment(activity.At, activity.Amount), .. Recent.Take(RecentLimit - 1)],
+            Recent = recent,
         };
     }
 }
 
 public sealed record RecentPayment(DateTimeOffset At, long Amount);
 
-/// <summary>One new payment as the customer profile sees it.</summary>
-public sealed record PaymentActivity(Guid MerchantId, string CustomerId, long Amount, string? DeviceId, string? Country, DateTimeOffset At);
+/// <summary>One new payment attempt as the customer profile sees it; <paramref name="PassedScreening"/> is false for blocked and held attempts.</summary>
+public sealed record PaymentActivity(Guid MerchantId, string CustomerId, long Amount, string? DeviceId, string? Country, DateTimeOffset At, bool PassedScreening = true);

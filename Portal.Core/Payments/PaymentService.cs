@@ -73,6 +73,7 @@ public sealed class PaymentService(
     private readonly PaymentRequestValidator _validator = new(options);
     private readonly SignedCursor<PaymentKeyset> _cursors = new(keys, "payments");
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _approvedUntil = new();
+    private readonly CustomerTurns _customerTurns = new();
 
     /// <summary>Creates a payment, or replays the answer given for the same idempotency key. <paramref name="render"/> makes the response body.</summary>
     public async Task<PaymentResponse> InitiateAsync(Actor actor, PaymentRequest request, string? idempotencyKey, Func<Payment, string> render, CancellationToken cancellationToken = default)
@@ -110,11 +111,14 @@ public sealed class PaymentService(
             return await ReplayAsync(existing, hash, render, cancellationToken);
         }
 
+        // One initiation per customer at a time in this process: each is scored against a profile that already holds the
+        // one before it, so a parallel burst (what card testing looks like) trips velocity and card testing like a serial one.
+        using var customerTurn = await _customerTurns.EnterAsync(merchantId, request.CustomerId!, cancellationToken);
         var now = clock.GetUtcNow();
         var profile = await store.GetCustomerAsync(merchantId, request.CustomerId!, cancellationToken);
         var assessment = fraud.Assess(new FraudInput(request.Amount, request.DeviceId, request.Country, now), profile);
         var payment = NewPayment(merchantId, request, key, assessment, now);
-        var activity = new PaymentActivity(merchantId, payment.CustomerId, payment.Amount, payment.DeviceId, payment.Country, now);
+        var activity = new PaymentActivity(merchantId, payment.CustomerId, payment.Amount, payment.DeviceId, payment.Country, now, PassedScreening: payment.Status == PaymentStatus.Pending);
         var initiated = PaymentEventData.Create(PaymentEventTypes.Initiated, payment, now);
 
         if (payment.Status != PaymentStatus.Pending)
@@ -267,6 +271,12 @@ public sealed class PaymentService(
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.IsMerchant && !IsStaff(actor))
+        {
+            // Closed by default: a caller that is neither a merchant nor staff sees an empty listing, never everyone's.
+            return (new PaymentListing([], null), null);
+        }
+
         if (limit is < 1 or > MaxPageSize)
         {
             return (null, $"limit must be an integer between 1 and {MaxPageSize}.");
@@ -291,6 +301,11 @@ public sealed class PaymentService(
     public Task<IReadOnlyList<PaymentStatsBucket>> StatsAsync(Actor actor, TimeSpan window, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.IsMerchant && !IsStaff(actor))
+        {
+            return Task.FromResult<IReadOnlyList<PaymentStatsBucket>>([]);
+        }
+
         var now = clock.GetUtcNow();
         return store.StatsAsync(actor.IsMerchant ? actor.MerchantId : null, now - window, now.AddMinutes(1), cancellationToken);
     }
@@ -591,10 +606,22 @@ public sealed class PaymentService(
     private static PaymentOutcomeCount CountOf(Payment p, DateTimeOffset now) => new(p.MerchantId, now, p.Status, p.FailureCode, p.Currency, p.Amount);
 
     private static PaymentResponse? InvalidKey(string? key) =>
-        key is not null && (key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~'))
+        key is null ? null
+        : key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~')
             ? PaymentResponse.Fail(PaymentOutcome.Invalid, "The Idempotency-Key header is invalid",
                 new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"Idempotency-Key must be 1 to {MaxKeyLength} visible ASCII characters."] })
-            : null;
+        // The key is stored with the payment, so a card number sent as the key would be stored too. Only a key that is
+        // nothing but a card number is refused: scanning inside keys would refuse about one random UUID in 50,000.
+        : IsCardNumber(key)
+            ? PaymentResponse.Fail(PaymentOutcome.Invalid, "The Idempotency-Key header is invalid",
+                new Dictionary<string, string[]> { ["Idempotency-Key"] = ["Idempotency-Key must not contain a card number. Use a random value such as a UUID."] })
+        : null;
+
+    private static bool IsCardNumber(string key)
+    {
+        var digits = key.Where(c => c is not (' ' or '-')).ToArray();
+        return digits.Length is >= 13 and <= 19 && digits.All(char.IsAsciiDigit) && CardNumberDetector.Luhn([.. digits.Select(c => c - '0')]);
+    }
 
     private static string DerivedKey(Guid merchantId, PaymentRequest r) =>
         "derived_" + Sha256Hex(string.Join('|', merchantId.ToString("N"), r.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Currency, r.CustomerId, r.OrderId));
@@ -611,8 +638,9 @@ public sealed class PaymentService(
     private static string ProblemBody(string title, string detail) =>
         JsonSerializer.Serialize(new Dictionary<string, object> { ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.6.3", ["title"] = title, ["status"] = 502, ["detail"] = detail });
 
-    private static bool CanSee(Actor actor, Payment payment) =>
-        actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == payment.MerchantId);
+    private static bool IsStaff(Actor actor) => actor.Role is "Admin" or "Compliance";
+
+    private static bool CanSee(Actor actor, Payment payment) => IsStaff(actor) || (actor.IsMerchant && actor.MerchantId == payment.MerchantId);
 
     private static string Fingerprint(PaymentListQuery q) => $"{q.MerchantId}|{q.Status}|{q.CustomerId}|{q.Limit}";
 

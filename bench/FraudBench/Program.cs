@@ -45,6 +45,6 @@ namespace FraudBench
         public FraudAssessment RegularCustomer() => _scorer.Assess(new FraudInput(4_500, "dev-1", "NG", Now), _regular);
 
         [Benchmark]
-        public FraudAssessment CardTestingEveryRule() => _scorer.Assess(new FraudInput(100, "dev-new", "GB", Now), _cardTesting);
+        public FraudAssessment CardTestingFourRules() => _scorer.Assess(new FraudInput(100, "dev-new", "GB", Now), _cardTesting);
 }
 }

@@ -249,6 +249,67 @@ public sealed class PaymentsApiTests(PaymentsApiTests.Fixture fixture) : IClassF
     }
 
     [Theory]
+    [InlineData("4111111111111111")]
+    [InlineData("4111-1111-1111-1111")]
+    public async Task A_card_number_sent_as_the_idempotency_key_is_refused_and_not_stored(string key)
+    {
+        var (client, _) = await MerchantAsync();
+        using var response = await PayAsync(client, Body(Customer()), key);
+
+        var problem = await response.ShouldBeProblemAsync(400);
+        problem.GetProperty("errors").GetProperty("Idempotency-Key")[0].GetString()!.ShouldContain("card number");
+        problem.ToString().ShouldNotContain("4111");
+        (await (await client.GetAsync("/api/v1/payments")).JsonAsync()).GetProperty("count").GetInt32().ShouldBe(0);
+        Factory.Logs.ShouldAllBe(line => !line.Contains("4111", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_idempotency_key_headers_are_refused()
+    {
+        var (client, _) = await MerchantAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments") { Content = new StringContent(JsonSerializer.Serialize(Body(Customer()), Snake), Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", ["key-one", "key-two"]);
+
+        using var response = await client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(400)).GetProperty("errors").TryGetProperty("Idempotency-Key", out _).ShouldBeTrue();
+        (await (await client.GetAsync("/api/v1/payments")).JsonAsync()).GetProperty("count").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_oversize_payment_body_is_413_and_creates_nothing()
+    {
+        var (client, _) = await MerchantAsync();
+        var json = JsonSerializer.Serialize(new { amount = 2500, currency = "usd", customer_id = Customer(), payment_method = SandboxProcessor.Success, metadata = new { note = new string('x', 70_000) } });
+
+        using var response = await client.PostAsync("/api/v1/payments", Json(json));
+
+        await response.ShouldBeProblemAsync(413);
+        (await (await client.GetAsync("/api/v1/payments")).JsonAsync()).GetProperty("count").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_parallel_burst_from_one_customer_is_scored_like_a_serial_one()
+    {
+        var (client, _) = await MerchantAsync();
+        var customer = Customer();
+
+        // Ten small payments at once: what card testing looks like. Each must see the ones before it.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PayAsync(client, Body(customer, 100, device: "dev-1"))));
+        var payments = new List<JsonElement>();
+        foreach (var answer in answers)
+        {
+            payments.Add(await CreatedAsync(answer));
+            answer.Dispose();
+        }
+
+        var rules = payments.SelectMany(p => p.GetProperty("fraud").GetProperty("factors").EnumerateArray().Select(f => f.GetProperty("rule").GetString())).ToList();
+        rules.Count(r => r == "velocity").ShouldBe(5); // the 6th to the 10th
+        rules.Count(r => r == "card_testing").ShouldBe(7); // the 4th to the 10th
+        payments.Count(p => p.GetProperty("status").GetString() is "held_for_review" or "blocked").ShouldBe(5);
+    }
+
+    [Theory]
     [InlineData(SandboxProcessor.InsufficientFunds, "failed", "insufficient_funds", false)]
     [InlineData(SandboxProcessor.ProcessingError, "failed", "processing_error", true)]
     [InlineData(SandboxProcessor.Disputed, "succeeded", null, false)]
@@ -465,5 +526,24 @@ public sealed class PaymentsApiTests(PaymentsApiTests.Fixture fixture) : IClassF
         using var admin = Factory.ClientWithBearer(fixture.AdminToken);
         var mine = await (await admin.GetAsync($"/api/v1/payments?merchant_id=mer_{merchantId:N}&limit=100")).JsonAsync();
         mine.GetProperty("count").GetInt32().ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Admins_list_every_merchants_payments_and_a_merchant_only_its_own_whatever_it_asks_for()
+    {
+        var (first, firstId) = await MerchantAsync();
+        var (second, secondId) = await MerchantAsync();
+        var customer = Customer(); // the same customer id at two merchants is two customers
+        var fromFirst = (await CreatedAsync(await PayAsync(first, Body(customer, 1100)))).GetProperty("id").GetString();
+        var fromSecond = (await CreatedAsync(await PayAsync(second, Body(customer, 2200)))).GetProperty("id").GetString();
+
+        using var admin = Factory.ClientWithBearer(fixture.AdminToken);
+        var all = await (await admin.GetAsync($"/api/v1/payments?customer_id={customer}")).JsonAsync();
+        all.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()).ShouldBe([fromSecond, fromFirst]); // newest first
+        all.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("merchant_id").GetString()).ShouldBe([$"mer_{secondId:N}", $"mer_{firstId:N}"]);
+
+        // A merchant naming another merchant still gets its own payments only.
+        var asked = await (await first.GetAsync($"/api/v1/payments?customer_id={customer}&merchant_id=mer_{secondId:N}")).JsonAsync();
+        asked.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()).ShouldBe([fromFirst]);
     }
 }

@@ -1,0 +1,34 @@
+namespace Portal.Core.Payments;
+
+/// <summary>
+/// Lets one payment initiation per customer run at a time in this process, so scoring always reads a profile that includes
+/// the customer's previous attempt. Striped: memory stays fixed and unrelated customers seldom share a stripe. It covers
+/// one process (the embedded mode); several portal instances on DynamoDB would also need the profile's version checked
+/// at scoring time, which the README lists as a known limit.
+/// </summary>
+internal sealed class CustomerTurns
+{
+    private const int Stripes = 4096;
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public async Task<Turn> EnterAsync(Guid merchantId, string customerId, CancellationToken cancellationToken)
+    {
+        var stripe = _stripes[(uint)HashCode.Combine(merchantId, StringComparer.Ordinal.GetHashCode(customerId)) % Stripes];
+        await stripe.WaitAsync(cancellationToken);
+        return new Turn(stripe);
+    }
+
+    /// <summary>Held for the length of one initiation; disposing it lets the next one for the same stripe in.</summary>
+    public sealed class Turn(SemaphoreSlim stripe) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                stripe.Release();
+            }
+        }
+    }
+}
