@@ -197,6 +197,11 @@ public sealed class PaymentService(
         var hash = Sha256Hex($"{payment.Id:N}|{amount}|{reason}");
         if (await store.GetIdempotencyAsync(payment.MerchantId, RefundsScope, key, cancellationToken) is { } existing)
         {
+            if (IsAbandoned(existing) && existing.RequestHash == hash && await ResumeRefundAsync(actor, payment, amount, reason, existing, render, cancellationToken) is { } resumed)
+            {
+                return resumed with { Replayed = true };
+            }
+
             return await ReplayAsync(existing, hash, null, cancellationToken);
         }
 
@@ -537,7 +542,7 @@ public sealed class PaymentService(
         var waitUntil = clock.GetUtcNow() + options.Value.ConcurrentRequestWait;
         while (!existing.Completed)
         {
-            if (clock.GetUtcNow() - existing.CreatedAt > options.Value.ConcurrentRequestWait * 2 && render is not null && existing.Scope == PaymentsScope)
+            if (IsAbandoned(existing) && render is not null && existing.Scope == PaymentsScope)
             {
                 // The first request stopped half-way (the portal was stopped): finish that payment instead of waiting forever.
                 if (await store.GetAsync(existing.ResourceId, cancellationToken) is { Status: PaymentStatus.Pending } stuck)
@@ -557,6 +562,37 @@ public sealed class PaymentService(
         }
 
         return new PaymentResponse(PaymentOutcome.Ok, existing.StatusCode, existing.ResponseBody, Replayed: true);
+    }
+
+    /// <summary>A key still pending long after any live request would have finished: its request stopped half-way (the portal was stopped, or the processor call threw).</summary>
+    private bool IsAbandoned(IdempotencyRecord record) => !record.Completed && clock.GetUtcNow() - record.CreatedAt > options.Value.ConcurrentRequestWait * 2;
+
+    /// <summary>
+    /// Finishes a refund whose amount was reserved but never completed, when the client retries with the same key: the
+    /// processor is asked again under the same refund id (its idempotency key, so a refund that did happen is not made
+    /// twice), then the refund, its event and the answer are written as usual. The reserved amount is the payment's
+    /// refunded amount beyond its recorded refunds. Null when there is nothing recognisable to finish.
+    /// </summary>
+    private async Task<PaymentResponse?> ResumeRefundAsync(Actor actor, Payment payment, long? amount, string? reason, IdempotencyRecord pending,
+        Func<Refund, Payment, string> render, CancellationToken cancellationToken)
+    {
+        using var turn = await _customerTurns.EnterAsync(payment.MerchantId, "refund:" + pending.ResourceId.ToString("N"), cancellationToken);
+        if (await store.GetIdempotencyAsync(pending.MerchantId, pending.Scope, pending.Key, cancellationToken) is not { Completed: false } stillPending
+            || await store.GetAsync(payment.Id, cancellationToken) is not { } current)
+        {
+            return null; // finished meanwhile: an ordinary replay answers
+        }
+
+        var unrecorded = current.RefundedAmount - (await store.RefundsAsync(current.Id, cancellationToken)).Sum(r => r.Amount);
+        var refundAmount = amount ?? unrecorded;
+        if (refundAmount <= 0 || refundAmount > unrecorded)
+        {
+            return null;
+        }
+
+        logger.LogWarning("Resuming refund {RefundId} of {PaymentId} left pending since {Since}", pending.ResourceId, current.DisplayId, pending.CreatedAt);
+        var refund = new Refund(pending.ResourceId, current.Id, current.MerchantId, refundAmount, current.Currency, reason, null, pending.CreatedAt);
+        return await CompleteRefundAsync(actor, current, refund, stillPending, render, cancellationToken);
     }
 
     private async Task<bool> IsApprovedAsync(Guid merchantId, CancellationToken cancellationToken)

@@ -17,7 +17,8 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
     private readonly CountingProcessor _processor = new();
     private readonly Factory _factory;
 
-    public MoneyMovingProcessorTests() => _factory = new Factory(_processor);
+    // A key left pending counts as abandoned after twice this wait: short, so the refund test can resume it quickly.
+    public MoneyMovingProcessorTests() => _factory = (Factory)new Factory(_processor).WithSetting("Payments:ConcurrentRequestWait", "00:00:00.200");
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -61,6 +62,47 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
         payment.GetProperty("retryable").GetBoolean().ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task A_refund_left_half_way_is_finished_by_a_retry_with_the_same_key_and_made_once()
+    {
+        var (_, key) = await _factory.ApprovedMerchantKeyAsync();
+        using var client = _factory.ClientWithBearer(key);
+        using var paid = await client.PostAsync("/api/v1/payments",
+            new StringContent("""{"amount": 5000, "currency": "gbp", "customer_id": "cus_7", "payment_method": "pm_card_visa"}""", Encoding.UTF8, "application/json"));
+        var id = (await paid.JsonAsync()).GetProperty("id").GetString()!;
+        HttpRequestMessage Refund()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/payments/{id}/refunds") { Content = new StringContent("""{"amount": 2000}""", Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", "refund-once");
+            return request;
+        }
+
+        // The processor call blows up after the amount was reserved: what a crash between the two writes leaves behind.
+        _processor.RefundsThrow = true;
+        using var broken = await client.SendAsync(Refund());
+        broken.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        var stuck = await (await client.GetAsync($"/api/v1/payments/{id}")).JsonAsync();
+        stuck.GetProperty("refunded_amount").GetInt64().ShouldBe(2000); // reserved, so nothing can refund past it meanwhile
+
+        _processor.RefundsThrow = false;
+        await Task.Delay(500, TestContext.Current.CancellationToken); // past twice the 200 ms wait: abandoned
+        using var retried = await client.SendAsync(Refund());
+        var refund = await retried.JsonAsync();
+        retried.StatusCode.ShouldBe(HttpStatusCode.Created, refund.ToString());
+        retried.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        refund.GetProperty("amount").GetInt64().ShouldBe(2000);
+
+        using var again = await client.SendAsync(Refund());
+        (await again.Content.ReadAsStringAsync()).ShouldBe(refund.GetRawText());
+        _processor.Refunds.ShouldBe(2); // asked again under the same refund id (its idempotency key): one refund at the processor
+        _processor.RefundKeys.Distinct().Count().ShouldBe(1);
+        var payment = await (await client.GetAsync($"/api/v1/payments/{id}")).JsonAsync();
+        payment.GetProperty("refunded_amount").GetInt64().ShouldBe(2000);
+        payment.GetProperty("status").GetString().ShouldBe("partially_refunded");
+        var events = await _factory.Services.GetRequiredService<IEventOutbox>().ForPaymentAsync(Guid.ParseExact(id[4..], "N"), CancellationToken.None);
+        events.Count(e => e.Type == PaymentEventTypes.Refunded).ShouldBe(1);
+    }
+
     private sealed class Factory(IPaymentProcessor processor) : PortalFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -92,7 +134,18 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
             return new ProcessorResult(ProcessorOutcome.Succeeded, "ch_" + charge.PaymentId.ToString("N"));
         }
 
-        public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken) =>
-            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "rf_" + refund.RefundId.ToString("N")));
+        public bool RefundsThrow { get; set; }
+
+        public int Refunds => RefundKeys.Count;
+
+        public System.Collections.Concurrent.ConcurrentBag<string> RefundKeys { get; } = [];
+
+        public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken)
+        {
+            RefundKeys.Add(refund.IdempotencyKey);
+            return RefundsThrow
+                ? throw new InvalidOperationException("processor client bug")
+                : Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "rf_" + refund.RefundId.ToString("N")));
+        }
     }
 }
