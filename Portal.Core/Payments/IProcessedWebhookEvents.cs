@@ -8,9 +8,9 @@ public interface IProcessedWebhookEvents
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
+    /// <summary>True when the event was recorded (and not yet expired): a redelivery to skip.</summary>
+    Task<bool> ContainsAsync(string source, string eventId, CancellationToken cancellationToken);
+
     /// <summary>Records the event atomically: true the first time, false for a duplicate (also under concurrent delivery).</summary>
     Task<bool> TryRecordAsync(string source, string eventId, CancellationToken cancellationToken);
-
-    /// <summary>Removes a record whose processing failed, so the sender's retry is processed instead of ignored.</summary>
-    Task ForgetAsync(string source, string eventId, CancellationToken cancellationToken);
 }

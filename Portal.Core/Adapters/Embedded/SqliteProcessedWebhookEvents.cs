@@ -23,6 +23,17 @@ internal sealed class SqliteProcessedWebhookEvents : IProcessedWebhookEvents
             """);
     }
 
+    public async Task<bool> ContainsAsync(string source, string eventId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var select = connection.CreateCommand();
+        select.CommandText = "SELECT 1 FROM processed_webhook_events WHERE source = $source AND event_id = $event AND recorded_at >= $cutoff";
+        select.With("$source", source).With("$event", eventId).With("$cutoff", (_clock.GetUtcNow() - IProcessedWebhookEvents.Retention).ToUnixTimeMilliseconds());
+        return await select.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
     public async Task<bool> TryRecordAsync(string source, string eventId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
@@ -43,14 +54,5 @@ internal sealed class SqliteProcessedWebhookEvents : IProcessedWebhookEvents
             """;
         insert.With("$source", source).With("$event", eventId).With("$at", now.ToUnixTimeMilliseconds());
         return await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    public async Task ForgetAsync(string source, string eventId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _db.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM processed_webhook_events WHERE source = $source AND event_id = $event";
-        command.With("$source", source).With("$event", eventId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

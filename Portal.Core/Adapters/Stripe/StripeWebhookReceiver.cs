@@ -95,22 +95,20 @@ internal sealed class StripeWebhookReceiver(
             return new(StripeWebhookOutcome.Ignored, eventId);
         }
 
-        if (!await processed.TryRecordAsync(Source, eventId, cancellationToken))
+        if (await processed.ContainsAsync(Source, eventId, cancellationToken))
         {
             logger.LogInformation("Stripe event {EventId} already processed; ignored", eventId);
             return new(StripeWebhookOutcome.Duplicate, eventId);
         }
 
-        bool applied;
-        try
+        // Apply first, record second: a crash or failure in between leaves the event unrecorded, so Stripe's redelivery is
+        // applied rather than dropped as a duplicate. Applying is state-based (a payment already succeeded, refunded to that
+        // amount or disputed is left alone), so two deliveries racing past the check above change nothing twice.
+        var applied = await notifications.ApplyAsync(notification, cancellationToken);
+        if (!await processed.TryRecordAsync(Source, eventId, cancellationToken))
         {
-            applied = await notifications.ApplyAsync(notification, cancellationToken);
-        }
-        catch
-        {
-            // Not handled: let Stripe's retry be processed rather than dropped as a duplicate.
-            await processed.ForgetAsync(Source, eventId, CancellationToken.None);
-            throw;
+            logger.LogInformation("Stripe event {EventId} already processed; ignored", eventId);
+            return new(StripeWebhookOutcome.Duplicate, eventId);
         }
 
         if (!applied)

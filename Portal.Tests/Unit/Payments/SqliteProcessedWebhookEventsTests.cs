@@ -48,13 +48,15 @@ public sealed class SqliteProcessedWebhookEventsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_forgotten_event_is_recorded_again()
+    public async Task Contains_sees_recorded_events_until_they_expire()
     {
         var ct = TestContext.Current.CancellationToken;
-        await _events.TryRecordAsync("stripe", "evt_failed", ct);
+        (await _events.ContainsAsync("stripe", "evt_seen", ct)).ShouldBeFalse();
+        await _events.TryRecordAsync("stripe", "evt_seen", ct);
 
-        await _events.ForgetAsync("stripe", "evt_failed", ct);
-
-        (await _events.TryRecordAsync("stripe", "evt_failed", ct)).ShouldBeTrue();
+        (await _events.ContainsAsync("stripe", "evt_seen", ct)).ShouldBeTrue();
+        (await _events.ContainsAsync("other", "evt_seen", ct)).ShouldBeFalse();
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        (await _events.ContainsAsync("stripe", "evt_seen", ct)).ShouldBeFalse();
     }
 }
