@@ -20,7 +20,9 @@ public enum ProcessorNotificationType
 
 /// <summary>
 /// One notification. <see cref="Reference"/> is the processor's id of the payment (Stripe: the PaymentIntent id);
-/// <see cref="EventId"/> the processor's event id, for logs and the payment's timeline.
+/// <see cref="EventId"/> the processor's event id, for logs and the payment's timeline. <see cref="PaymentId"/> is the
+/// portal's own payment id when the processor echoes it back (Stripe: the PaymentIntent's <c>payment_id</c> metadata), which
+/// finds a payment whose charge request never got an answer and so has no processor reference yet.
 /// </summary>
 public sealed record ProcessorNotification(
     ProcessorNotificationType Type,
@@ -30,4 +32,5 @@ public sealed record ProcessorNotification(
     string? Message = null,
     long? Amount = null,
     string? DisputeId = null,
-    string? DisputeReason = null);
+    string? DisputeReason = null,
+    Guid? PaymentId = null);

@@ -321,7 +321,7 @@ public sealed class PaymentService(
         ArgumentNullException.ThrowIfNull(notification);
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            if (await store.GetByProcessorReferenceAsync(notification.Reference, cancellationToken) is not { } payment)
+            if (await FindAsync(notification, cancellationToken) is not { } payment)
             {
                 return false;
             }
@@ -332,6 +332,9 @@ public sealed class PaymentService(
             {
                 return true;
             }
+
+            // A charge whose answer never arrived has no reference yet: take the processor's, so later events find it.
+            updated = updated with { ProcessorReference = updated.ProcessorReference ?? notification.Reference };
 
             var result = await store.WriteAsync(new PaymentWrite
             {
@@ -349,6 +352,14 @@ public sealed class PaymentService(
 
         throw new InvalidOperationException($"Payment with processor reference could not be updated after retries (event {notification.EventId}).");
     }
+
+    /// <summary>
+    /// The payment a notification is about: by the processor's reference, else by the portal id the processor echoed back,
+    /// as long as that payment has no other reference (a timed-out charge the processor did make).
+    /// </summary>
+    private async Task<Payment?> FindAsync(ProcessorNotification notification, CancellationToken cancellationToken) =>
+        await store.GetByProcessorReferenceAsync(notification.Reference, cancellationToken)
+        ?? (notification.PaymentId is { } id && await store.GetAsync(id, cancellationToken) is { ProcessorReference: null } unlinked ? unlinked : null);
 
     private static (Payment? Updated, string? EventType) Apply(Payment p, ProcessorNotification n, DateTimeOffset now) => n.Type switch
     {

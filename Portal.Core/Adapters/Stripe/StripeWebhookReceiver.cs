@@ -147,10 +147,15 @@ internal sealed class StripeWebhookReceiver(
     }
 
     // (known type, notification or null when the object does not fit)
+    /// <summary>The portal payment id the connector put in the PaymentIntent's metadata, if any.</summary>
+    private static Guid? PortalPaymentId(PaymentIntent pi) =>
+        pi.Metadata?.TryGetValue("payment_id", out var id) == true && id.StartsWith("pay_", StringComparison.Ordinal) && Guid.TryParseExact(id[4..], "N", out var g) ? g : null;
+
     private static (bool Known, ProcessorNotification? Notification) Map(Event e) => e.Type switch
     {
         EventTypes.PaymentIntentSucceeded => (true, e.Data?.Object is PaymentIntent pi && !string.IsNullOrEmpty(pi.Id)
-            ? new ProcessorNotification(ProcessorNotificationType.Succeeded, pi.Id, e.Id, Amount: pi.AmountReceived > 0 ? pi.AmountReceived : pi.Amount)
+            ? new ProcessorNotification(ProcessorNotificationType.Succeeded, pi.Id, e.Id, Amount: pi.AmountReceived > 0 ? pi.AmountReceived : pi.Amount,
+                PaymentId: PortalPaymentId(pi))
             : null),
         EventTypes.PaymentIntentPaymentFailed => (true, e.Data?.Object is PaymentIntent pi && !string.IsNullOrEmpty(pi.Id)
             ? Failed(pi, e.Id)
@@ -168,6 +173,6 @@ internal sealed class StripeWebhookReceiver(
     private static ProcessorNotification Failed(PaymentIntent pi, string eventId)
     {
         var code = StripeErrors.CodeOf(pi.LastPaymentError) ?? "payment_failed";
-        return new ProcessorNotification(ProcessorNotificationType.Failed, pi.Id, eventId, FailureCode: code, Message: StripeErrors.SafeMessage(code));
+        return new ProcessorNotification(ProcessorNotificationType.Failed, pi.Id, eventId, FailureCode: code, Message: StripeErrors.SafeMessage(code), PaymentId: PortalPaymentId(pi));
     }
 }

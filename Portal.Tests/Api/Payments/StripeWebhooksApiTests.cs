@@ -76,8 +76,8 @@ public sealed class StripeWebhooksApiTests(StripeWebhooksApiTests.StripeFactory 
         }
         """;
 
-    private static string PaymentIntent(string id, string status, string extra = "") =>
-        $$"""{"id": "{{id}}", "object": "payment_intent", "amount": 125000, "amount_received": {{(status == "succeeded" ? 125000 : 0)}}, "currency": "ngn", "status": "{{status}}", "metadata": {"payment_id": "pay_1"}{{extra}}}""";
+    private static string PaymentIntent(string id, string status, string extra = "", string paymentId = "pay_1") =>
+        $$"""{"id": "{{id}}", "object": "payment_intent", "amount": 125000, "amount_received": {{(status == "succeeded" ? 125000 : 0)}}, "currency": "ngn", "status": "{{status}}", "metadata": {"payment_id": "{{paymentId}}"}{{extra}}}""";
 
     /// <summary>Stripe's scheme, computed here independently of Stripe.net: v1 = hex(HMAC-SHA256(secret, "{t}.{payload}")).</summary>
     private static string Sign(string payload, DateTimeOffset at, string secret = Secret)
@@ -110,6 +110,17 @@ public sealed class StripeWebhooksApiTests(StripeWebhooksApiTests.StripeFactory 
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         factory.Sink.For(eventId).ShouldHaveSingleItem().ShouldBe(new ProcessorNotification(ProcessorNotificationType.Succeeded, pi, eventId, Amount: 125000));
+    }
+
+    [Fact]
+    public async Task The_portal_payment_id_in_the_metadata_comes_with_the_notification()
+    {
+        var (eventId, pi, paymentId) = (NewId("evt_"), NewId("pi_"), Guid.CreateVersion7());
+
+        using var response = await DeliverSignedAsync(Event(eventId, "payment_intent.succeeded", PaymentIntent(pi, "succeeded", paymentId: $"pay_{paymentId:N}")));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        factory.Sink.For(eventId).ShouldHaveSingleItem().PaymentId.ShouldBe(paymentId);
     }
 
     [Fact]

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Portal.Core;
+using Portal.Core.Adapters.Embedded;
+using Portal.Core.Fraud;
+using Portal.Core.Merchants;
+using Portal.Core.Payments;
+using Portal.Tests.Infrastructure;
+
+namespace Portal.Tests.Unit.Payments;
+
+/// <summary>What processor webhooks do to payments (<see cref="PaymentService.ApplyAsync"/>), over the real embedded stores.</summary>
+public sealed class ProcessorNotificationTests : IAsyncLifetime
+{
+    private static readonly Actor Admin = new("admin-1", "admin@portal.example", "Admin", null, "10.0.0.1");
+    private readonly EmbeddedTestBed _bed = new("processor-notifications");
+    private readonly FlakyProcessor _processor = new();
+    private SqlitePaymentStore _store = default!;
+    private PaymentService _payments = default!;
+    private Actor _merchant = default!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var merchantStore = new SqliteMerchantStore(_bed.Database("portal.db"));
+        var merchants = new MerchantService(merchantStore, new MerchantPiiVault(_bed.Keys), new MerchantCursor(_bed.Keys), _bed.Audit, _bed.Clock);
+        _store = new SqlitePaymentStore(_bed.Database("payments.db"), _bed.Clock, NullLogger<SqlitePaymentStore>.Instance);
+        _payments = new PaymentService(_store, _store, _processor, merchantStore, new FraudScorer(Options.Create(new FraudOptions())), new PaymentFeed(), _bed.Audit, _bed.Keys,
+            Options.Create(new PaymentOptions()), _bed.Clock, NullLogger<PaymentService>.Instance);
+
+        var user = new Actor("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9");
+        var form = KybForms.Complete("424242", "Notified Ltd");
+        var draft = await merchants.SaveDraftAsync(user, form, null, Ct);
+        var submitted = await merchants.SubmitAsync(user, form, draft.Value!.Version, Ct);
+        var approved = await merchants.ReviewAsync(Admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version, Ct);
+        _merchant = user with { MerchantId = approved.Value!.Id };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _bed.DisposeAsync();
+    }
+
+    private async Task<Payment> PayAsync()
+    {
+        var request = new PaymentRequest(4200, "usd", "cus_1", "pm_card_visa", null, null, null, null, null);
+        var response = await _payments.InitiateAsync(_merchant, request, Guid.NewGuid().ToString("N"), _ => "{}", Ct);
+        return response.Payment.ShouldNotBeNull(response.Message);
+    }
+
+    [Fact]
+    public async Task A_charge_that_timed_out_is_found_by_its_portal_id_and_takes_the_processors_reference()
+    {
+        _processor.TimeOut = true;
+        var payment = await PayAsync();
+        payment.Status.ShouldBe(PaymentStatus.Failed);
+        payment.Retryable.ShouldBeTrue();
+        payment.ProcessorReference.ShouldBeNull();
+
+        // Stripe did charge: its webhook names the PaymentIntent and echoes the portal's payment id in the metadata.
+        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Succeeded, "pi_late", "evt_1", Amount: 4200, PaymentId: payment.Id), Ct)).ShouldBeTrue();
+
+        var stored = (await _store.GetAsync(payment.Id, Ct))!;
+        stored.Status.ShouldBe(PaymentStatus.Succeeded);
+        stored.ProcessorReference.ShouldBe("pi_late");
+        (await _store.ForPaymentAsync(payment.Id, Ct)).Select(e => e.Type).ShouldContain(PaymentEventTypes.Succeeded);
+
+        // Later events carry only the reference, and now find it.
+        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Refunded, "pi_late", "evt_2", Amount: 1000), Ct)).ShouldBeTrue();
+        (await _store.GetAsync(payment.Id, Ct))!.RefundedAmount.ShouldBe(1000);
+    }
+
+    [Fact]
+    public async Task An_echoed_id_never_moves_a_payment_the_processor_already_knows_by_another_reference()
+    {
+        var payment = await PayAsync();
+        payment.ProcessorReference.ShouldBe("pi_" + payment.Id.ToString("N"));
+
+        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_other", "evt_3", PaymentId: payment.Id), Ct)).ShouldBeFalse();
+        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_unknown", "evt_4"), Ct)).ShouldBeFalse();
+
+        (await _store.GetAsync(payment.Id, Ct))!.Status.ShouldBe(PaymentStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task The_same_notification_twice_changes_the_payment_once()
+    {
+        var payment = await PayAsync();
+        var dispute = new ProcessorNotification(ProcessorNotificationType.DisputeCreated, payment.ProcessorReference!, "evt_5", Amount: 4200, DisputeId: "dp_1");
+
+        (await _payments.ApplyAsync(dispute, Ct)).ShouldBeTrue();
+        (await _payments.ApplyAsync(dispute, Ct)).ShouldBeTrue();
+
+        (await _store.ForPaymentAsync(payment.Id, Ct)).Count(e => e.Type == PaymentEventTypes.DisputeCreated).ShouldBe(1);
+        (await _store.GetAsync(payment.Id, Ct))!.Version.ShouldBe(payment.Version + 1);
+    }
+
+    /// <summary>A money-moving processor whose charge request can time out (the charge may still have happened).</summary>
+    private sealed class FlakyProcessor : IPaymentProcessor
+    {
+        public bool TimeOut { get; set; }
+
+        public string Name => "flaky";
+
+        public Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken) =>
+            TimeOut ? throw new TimeoutException("no answer") : Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "pi_" + charge.PaymentId.ToString("N")));
+
+        public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken) =>
+            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "re_" + refund.RefundId.ToString("N")));
+    }
+}
