@@ -41,33 +41,29 @@ public sealed class PortalOptionsTests
     public void A_short_demo_password_is_refused() =>
         Validate(new() { ["Portal:DemoPassword"] = "short" })!.Message.ShouldContain("DemoPassword");
 
-    [Fact]
-    public void A_kyc_sla_warning_at_or_past_the_breach_is_refused()
+    /// <summary>The KYC options as the portal binds and validates them from <paramref name="settings"/>.</summary>
+    private static Portal.Core.Kyc.KycOptions KycOptions(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kyc:SlaWarningHours"] = "48",
-            ["Kyc:SlaBreachHours"] = "24",
-        }).Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddPortalCore();
         using var provider = services.BuildServiceProvider();
-
-        Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Portal.Core.Kyc.KycOptions>>().Value).Message.ShouldContain("Kyc:SlaWarningHours");
+        return provider.GetRequiredService<IOptions<Portal.Core.Kyc.KycOptions>>().Value;
     }
+
+    [Fact]
+    public void A_kyc_sla_warning_at_or_past_the_breach_is_refused() =>
+        Should.Throw<OptionsValidationException>(() => KycOptions(new() { ["Kyc:SlaWarningHours"] = "48", ["Kyc:SlaBreachHours"] = "24" }))
+            .Message.ShouldContain("Kyc:SlaWarningHours");
 
     [Fact]
     public void Configured_kyc_documents_replace_the_default_for_their_business_type_and_leave_the_others()
     {
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var options = KycOptions(new()
         {
             ["Kyc:RequiredDocuments:SoleProprietorship:0"] = "BankStatement",
             ["Kyc:RequiredDocuments:SoleProprietorship:1"] = "BankStatement",
-        }).Build());
-        services.AddPortalCore();
-        using var provider = services.BuildServiceProvider();
-        var options = provider.GetRequiredService<IOptions<Portal.Core.Kyc.KycOptions>>().Value;
+        });
 
         options.RequiredFor(Portal.Core.Merchants.BusinessType.SoleProprietorship).ShouldBe([Portal.Core.Kyc.DocumentType.BankStatement]);
         options.RequiredFor(Portal.Core.Merchants.BusinessType.Partnership)
