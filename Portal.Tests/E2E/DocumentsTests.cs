@@ -9,7 +9,7 @@ namespace Portal.Tests.E2E;
 public sealed class DocumentsTests(BrowserFixture browser)
 {
     [Fact]
-    public async Task A_merchant_uploads_several_files_at_once_and_a_renamed_executable_is_refused()
+    public async Task A_merchant_uploads_several_files_at_once_and_a_renamed_executable_and_an_oversize_file_are_refused()
     {
         await using var session = await PortalSession.StartAsync(browser);
         var (user, actor) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
@@ -27,17 +27,21 @@ public sealed class DocumentsTests(BrowserFixture browser)
         var exe = new byte[5_000];
         exe[0] = 0x4D;
         exe[1] = 0x5A;
+        var oversize = new byte[10 * 1024 * 1024 + 1]; // one byte over the default Kyc:MaxUploadBytes
+        "%PDF-1.7\n"u8.CopyTo(oversize);
         await page.Locator("input[type=file]").SetInputFilesAsync(new[]
         {
             new FilePayload { Name = "certificate.pdf", MimeType = "application/pdf", Buffer = pdf },
             new FilePayload { Name = "passport.pdf", MimeType = "application/pdf", Buffer = exe },
+            new FilePayload { Name = "statement.pdf", MimeType = "application/pdf", Buffer = oversize },
         });
-        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(3);
         await session.ScreenshotAsync("documents-pending");
         await page.ClickAsync("[data-testid=upload-all]");
 
         await page.Locator("[data-testid=upload-error]").Filter(new() { HasText = "PDF, JPEG or PNG" }).WaitForAsync();
-        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=upload-error]").Filter(new() { HasText = "statement.pdf is larger than 10" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(2);
         (await page.Locator("[data-testid=requirement-CertificateOfIncorporation] [data-testid=document-state]").InnerTextAsync()).ShouldBe("Uploaded");
         (await page.Locator("[data-testid=requirement-DirectorId] [data-testid=document-state]").InnerTextAsync()).ShouldBe("Missing");
         await session.ScreenshotAsync("documents-uploaded");
