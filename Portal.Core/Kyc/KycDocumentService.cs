@@ -161,6 +161,19 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "Someone else reviewed this document after you loaded the case. Reload to see their decision.");
         }
 
+        // A document decision changes the case: it moves the case's version on (with a line in its history), so an approval
+        // that checked the documents before this review conflicts instead of going through. If the case changed since it
+        // was read here (decided, assigned), the document decision is undone and the reviewer reloads.
+        var now = clock.GetUtcNow();
+        var change = new MerchantHistoryEntry(merchantId, now, actor.Name ?? actor.UserId ?? "admin", actor.Role,
+            $"{DocumentTypeNames.Describe(type)} {(accept ? "accepted" : "rejected")}", merchant.Status, accept ? null : trimmed);
+        if (await merchants.UpdateAsync(merchant with { UpdatedAt = now, Version = merchant.Version + 1 }, merchant.Version, change, cancellationToken) != MerchantWriteOutcome.Done)
+        {
+            await records.SetStateAsync(merchantId, type, versionId, state, seenState, current.Reason, CancellationToken.None);
+            await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} case changed"), cancellationToken);
+            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "Someone else changed this case while you reviewed the document. Reload to see the case as it is now.");
+        }
+
         await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
         return new DocumentReviewResult(DocumentReviewOutcome.Done);
     }

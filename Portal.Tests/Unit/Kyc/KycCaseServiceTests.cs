@@ -20,6 +20,9 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
     private KycDocumentService _documents = default!;
     private KycCaseService _cases = default!;
     private FileEmailOutbox _outbox = default!;
+    private SqliteMerchantStore _store = default!;
+    private SqliteKycDocumentRecords _records = default!;
+    private EncryptedFileDocumentStore _files = default!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -27,10 +30,12 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
     {
         var keys = _bed.Keys;
         var db = _bed.Database("portal.db");
-        var store = new SqliteMerchantStore(db);
+        var store = _store = new SqliteMerchantStore(db);
         _merchants = new MerchantService(store, new MerchantPiiVault(keys), new MerchantCursor(keys), _bed.Audit, _bed.Clock);
         var options = Options.Create(new KycOptions());
-        _documents = new KycDocumentService(new EncryptedFileDocumentStore(_bed.PathOf("documents"), keys, _bed.Clock), new SqliteKycDocumentRecords(db), store, _bed.Audit, options, _bed.Clock);
+        _files = new EncryptedFileDocumentStore(_bed.PathOf("documents"), keys, _bed.Clock);
+        _records = new SqliteKycDocumentRecords(db);
+        _documents = new KycDocumentService(_files, _records, store, _bed.Audit, options, _bed.Clock);
         _outbox = new FileEmailOutbox(_bed.PathOf("outbox"), _bed.Clock, NullLogger<FileEmailOutbox>.Instance);
         _cases = new KycCaseService(_merchants, _documents, store, _outbox, options, _bed.Clock);
         return ValueTask.CompletedTask;
@@ -148,8 +153,9 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         (await _cases.LoadAsync(_ada, submitted.Id, Ct))!.ApprovalBlockedBecause!.ShouldContain("1 of 3");
 
         (await ReviewAsync(_ada, DocumentType.BankStatement, accept: true)).Succeeded.ShouldBeTrue();
-        (await _cases.LoadAsync(_ada, submitted.Id, Ct))!.ApprovalBlockedBecause.ShouldBeNull();
-        var approved = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, submitted.Version, Ct);
+        var ready = await _cases.LoadAsync(_ada, submitted.Id, Ct);
+        ready!.ApprovalBlockedBecause.ShouldBeNull();
+        var approved = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, ready.Merchant.Version, Ct);
 
         approved.Succeeded.ShouldBeTrue(approved.Message);
         approved.Value!.Status.ShouldBe(MerchantStatus.Approved);
@@ -193,6 +199,61 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         superseded.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
         (await _documents.ReviewDocumentAsync(_merchant, loaded.MerchantId, loaded.Type, loaded.VersionId, DocumentState.Uploaded, true, null, Ct))
             .Outcome.ShouldBe(DocumentReviewOutcome.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_document_decision_moves_the_case_on_so_an_approval_that_checked_the_documents_before_it_conflicts()
+    {
+        var submitted = await SubmittedWithDocumentsAsync();
+        foreach (var type in new[] { DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement })
+        {
+            (await ReviewAsync(_ada, type, accept: true)).Succeeded.ShouldBeTrue();
+        }
+
+        var checkedAt = (await _cases.LoadAsync(_ada, submitted.Id, Ct))!; // an approval's check: every document accepted
+        checkedAt.ApprovalBlockedBecause.ShouldBeNull();
+
+        (await ReviewAsync(_bola, DocumentType.BankStatement, accept: false, "Older than three months.")).Succeeded.ShouldBeTrue();
+
+        // The approval's write, after its check: the rejection moved the case on, so it conflicts instead of approving.
+        var approval = await _merchants.ReviewAsync(_ada, submitted.Id, ReviewDecision.Approve, null, checkedAt.Merchant.Version, Ct);
+        approval.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!.Status.ShouldBe(MerchantStatus.Submitted);
+        (await _merchants.HistoryAsync(_ada, submitted.Id, Ct)).ShouldContain(h => h.Change == "Bank statement rejected" && h.Note == "Older than three months.");
+    }
+
+    [Fact]
+    public async Task A_document_decision_on_a_case_that_changed_meanwhile_is_undone()
+    {
+        await SubmittedWithDocumentsAsync();
+        var documents = new KycDocumentService(_files, _records, new ChangedUnderneath(_store), _bed.Audit, Options.Create(new KycOptions()), _bed.Clock);
+        var loaded = await CurrentAsync(DocumentType.DirectorId);
+
+        var result = await documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, loaded.State, true, null, Ct);
+
+        result.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
+        result.Message!.ShouldContain("Reload");
+        (await CurrentAsync(DocumentType.DirectorId)).State.ShouldBe(DocumentState.Uploaded);
+    }
+
+    /// <summary>A merchant store where someone else always got there first: every update is a version conflict.</summary>
+    private sealed class ChangedUnderneath(IMerchantStore inner) : IMerchantStore
+    {
+        public Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken) =>
+            inner.CreateAsync(merchant, created, cancellationToken);
+
+        public Task<MerchantWriteOutcome> UpdateAsync(MerchantRecord merchant, long expectedVersion, MerchantHistoryEntry change, CancellationToken cancellationToken) =>
+            Task.FromResult(MerchantWriteOutcome.VersionConflict);
+
+        public Task<MerchantRecord?> GetAsync(Guid id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
+
+        public Task<MerchantPage> ListAsync(MerchantListQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
+
+        public Task<MerchantPage> QueueAsync(MerchantQueueQuery query, CancellationToken cancellationToken) => inner.QueueAsync(query, cancellationToken);
+
+        public Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken) => inner.CountByStatusAsync(cancellationToken);
+
+        public Task<IReadOnlyList<MerchantHistoryEntry>> HistoryAsync(Guid id, CancellationToken cancellationToken) => inner.HistoryAsync(id, cancellationToken);
     }
 
     [Fact]
