@@ -48,6 +48,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         Row("PUT", "/api/v1/users/{target}/roles", 401, 403, 200, 403);
         Row("GET", "/api/v1/webhook_endpoints", 401, 200, 403, 403);
         Row("GET", "/api/v1/webhook_deliveries", 401, 200, 403, 403);
+        Row("GET", "/api/v1/payments", 401, 200, 200, 200);
+        Row("GET", "/api/v1/payments/pay_0190a2b3c4d5e6f708192a3b4c5d6e7f", 401, 404, 404, 404);
+        Row("POST", "/api/v1/payments/pay_0190a2b3c4d5e6f708192a3b4c5d6e7f/refunds", 401, 404, 403, 403);
+        Row("GET", "/api/v1/merchants/mer_0190a2b3c4d5e6f708192a3b4c5d6e7f/documents", 401, 404, 404, 404);
         return data;
     }
 
@@ -65,6 +69,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         if (method == "PUT")
         {
             request.Content = JsonContent.Create(new { roles = new[] { "Merchant" } });
+        }
+        else if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { amount = 100 });
         }
 
         using var response = await client.SendAsync(request);
