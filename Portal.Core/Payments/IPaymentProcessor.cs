@@ -32,8 +32,15 @@ public enum ProcessorOutcome
     /// <summary>Declined for good (e.g. <c>insufficient_funds</c>): retrying the same payment will not help.</summary>
     Declined,
 
-    /// <summary>A transient error (e.g. <c>processing_error</c>, a timeout): the client may retry with a new key.</summary>
+    /// <summary>A transient error that certainly moved no money (e.g. <c>processing_error</c>, a refused connection): the client may retry with a new key.</summary>
     Error,
+
+    /// <summary>
+    /// The processor may or may not have acted (a timeout, a dropped connection, a 5xx, a payment still processing). The
+    /// portal keeps the payment pending under its key: the processor's webhook settles it, and a retry with the same
+    /// Idempotency-Key asks the processor again under the same processor idempotency key, so nothing is charged twice.
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>

@@ -26,6 +26,12 @@ public enum PaymentOutcome
     /// <summary>A request with the same key is still being processed (409).</summary>
     InProgress,
     Conflict,
+
+    /// <summary>
+    /// The processor did not confirm what happened (503): the payment or refund stays pending under its key. Its webhook
+    /// settles it; a retry with the same key, once the key counts as abandoned, asks the processor again.
+    /// </summary>
+    Unconfirmed,
 }
 
 /// <summary>
@@ -398,6 +404,12 @@ public sealed class PaymentService(
         Func<Payment, string> render, CancellationToken cancellationToken)
     {
         var result = await CallProcessorAsync(payment);
+        if (result.Outcome == ProcessorOutcome.Unknown)
+        {
+            // A processor that moves no money has not acted either way: a plain retryable failure.
+            result = result with { Outcome = ProcessorOutcome.Error };
+        }
+
         var now = clock.GetUtcNow();
         var settled = Settled(payment, result, now) with { Version = payment.Version };
         var body = render(settled);
@@ -430,9 +442,18 @@ public sealed class PaymentService(
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or IOException)
         {
             logger.LogWarning("Processor {Processor} unreachable for {PaymentId}: {Error}", processor.Name, payment.DisplayId, ex.GetType().Name);
-            return new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.");
+            return Unanswered(ex);
         }
     }
+
+    /// <summary>A processor call that threw: certainly nothing happened if it never left; otherwise the outcome is unknown.</summary>
+    private static ProcessorResult Unanswered(Exception ex) =>
+        ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+            ? new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.")
+            : new ProcessorResult(ProcessorOutcome.Unknown, null, "processor_unconfirmed", "The processor did not confirm the outcome.");
+
+    private const string UnconfirmedMessage =
+        "The payment processor did not confirm the outcome yet. Retry with the same Idempotency-Key in a few seconds: it is never charged twice.";
 
     private Payment Settled(Payment payment, ProcessorResult result, DateTimeOffset now) => payment with
     {
@@ -459,6 +480,14 @@ public sealed class PaymentService(
     private async Task<PaymentResponse> ChargeAsync(Payment payment, IdempotencyRecord pending, Func<Payment, string> render, CancellationToken cancellationToken)
     {
         var result = await CallProcessorAsync(payment);
+        if (result.Outcome == ProcessorOutcome.Unknown)
+        {
+            // Maybe charged, maybe not: the payment stays pending under its key rather than "failed, try a new key",
+            // which could charge the customer twice. The webhook or a same-key retry settles it.
+            logger.LogWarning("Processor {Processor} did not confirm {PaymentId} ({Code}); left pending", processor.Name, payment.DisplayId, result.FailureCode);
+            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedMessage);
+        }
+
         var now = clock.GetUtcNow();
         var updated = Settled(payment, result, now);
         var body = render(updated);
@@ -497,7 +526,14 @@ public sealed class PaymentService(
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or IOException)
         {
-            result = new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.");
+            result = Unanswered(ex);
+        }
+
+        if (result.Outcome == ProcessorOutcome.Unknown)
+        {
+            // Maybe refunded, maybe not: the amount stays reserved and the key pending; a same-key retry finishes it.
+            logger.LogWarning("Processor {Processor} did not confirm refund {RefundId} of {PaymentId}; left pending", processor.Name, refund.DisplayId, reserved.DisplayId);
+            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedMessage.Replace("charged", "refunded", StringComparison.Ordinal));
         }
 
         var now = clock.GetUtcNow();
@@ -555,11 +591,19 @@ public sealed class PaymentService(
         {
             if (IsAbandoned(existing) && render is not null && existing.Scope == PaymentsScope)
             {
-                // The first request stopped half-way (the portal was stopped): finish that payment instead of waiting forever.
-                if (await store.GetAsync(existing.ResourceId, cancellationToken) is { Status: PaymentStatus.Pending } stuck)
+                // The first request stopped half-way (the portal was stopped, or the processor never confirmed): finish
+                // that payment instead of waiting forever; if the processor's webhook settled it meanwhile, answer that.
+                if (await store.GetAsync(existing.ResourceId, cancellationToken) is { } left)
                 {
-                    var resumed = await ChargeAsync(stuck, existing, render, cancellationToken);
-                    return resumed with { Replayed = true };
+                    if (left.Status == PaymentStatus.Pending)
+                    {
+                        var resumed = await ChargeAsync(left, existing, render, cancellationToken);
+                        return resumed with { Replayed = true };
+                    }
+
+                    var body = render(left);
+                    await store.WriteAsync(new PaymentWrite { CompletedIdempotency = existing with { StatusCode = 201, ResponseBody = body } }, CancellationToken.None);
+                    return new PaymentResponse(PaymentOutcome.Ok, 201, body, Replayed: true, Payment: left);
                 }
             }
 

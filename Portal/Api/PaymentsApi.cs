@@ -31,6 +31,7 @@ internal static class PaymentsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Create a payment with a payment-method token. Send an Idempotency-Key header; a replay returns the original answer with Idempotent-Replayed: true.");
         group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
             .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
@@ -39,6 +40,7 @@ internal static class PaymentsApi
         group.MapPost("/{paymentId}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
             .Accepts<RefundBody>("application/json")
             .Produces<RefundDto>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Refund all (no amount) or part of a payment, never above what is left. Idempotent per Idempotency-Key (without one, per payment and amount).");
     }
 
@@ -278,6 +280,11 @@ internal static class PaymentsApi
             case PaymentOutcome.InProgress:
                 context.Response.Headers.RetryAfter = "1";
                 return TypedResults.Problem(title: "Request in progress", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
+            case PaymentOutcome.Unconfirmed:
+                // A same-key retry resumes the request once the key counts as abandoned (twice the concurrent-request wait).
+                var wait = context.RequestServices.GetRequiredService<IOptions<PaymentOptions>>().Value.ConcurrentRequestWait * 2;
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(title: "Outcome not confirmed yet", detail: response.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
             default:
                 return TypedResults.Problem(title: "Conflict", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
         }

@@ -63,7 +63,7 @@ internal sealed class StripeProcessor : IPaymentProcessor
                 "requires_payment_method" => Declined(intent.Id, StripeErrors.CodeOf(intent.LastPaymentError) ?? "card_declined"),
                 "requires_action" => Declined(intent.Id, "authentication_required"),
                 // "processing" (and anything new): not final; the webhook brings the outcome. Not a decline.
-                _ => new ProcessorResult(ProcessorOutcome.Error, intent.Id, "processing", "The processor has not finished the payment yet."),
+                _ => new ProcessorResult(ProcessorOutcome.Unknown, intent.Id, "processing", "The processor has not finished the payment yet."),
             };
         }
         catch (StripeException e)
@@ -73,7 +73,7 @@ internal sealed class StripeProcessor : IPaymentProcessor
         catch (Exception e) when (IsTransport(e, cancellationToken))
         {
             _logger.LogWarning("Stripe charge for payment {PaymentId} failed in transport ({ExceptionType})", charge.PaymentId, e.GetType().Name);
-            return Unavailable(null);
+            return NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
         }
     }
 
@@ -108,13 +108,17 @@ internal sealed class StripeProcessor : IPaymentProcessor
         catch (Exception e) when (IsTransport(e, cancellationToken))
         {
             _logger.LogWarning("Stripe refund for payment {PaymentId} failed in transport ({ExceptionType})", refund.PaymentId, e.GetType().Name);
-            return Unavailable(null);
+            return NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
         }
     }
 
     // A network failure or a timeout of ours, not the caller giving up.
     private static bool IsTransport(Exception e, CancellationToken cancellationToken) =>
         e is HttpRequestException || (e is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>The request failed before it could reach Stripe (no connection, no DNS answer): certainly nothing happened there.</summary>
+    internal static bool NeverSent(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     private ProcessorResult FromException(StripeException e, Guid paymentId, string operation)
     {
@@ -135,9 +139,15 @@ internal sealed class StripeProcessor : IPaymentProcessor
             return new ProcessorResult(ProcessorOutcome.Error, reference, "rate_limited", "The processor is busy. Try again shortly.");
         }
 
-        if (status >= 500 || status == 0 || error?.Type is "api_error" or "api_connection_error" || error?.Code == "processing_error")
+        if (error?.Code == "processing_error")
         {
             return Unavailable(reference);
+        }
+
+        // Stripe failed on its side or the answer was lost: it may have acted. Stripe asks for a retry with the same key.
+        if (status >= 500 || status == 0 || error?.Type is "api_error" or "api_connection_error")
+        {
+            return Unconfirmed(reference);
         }
 
         if (status is 401 or 403 || error?.Type == "authentication_error")
@@ -160,6 +170,9 @@ internal sealed class StripeProcessor : IPaymentProcessor
 
     private static ProcessorResult Unavailable(string? reference) =>
         new(ProcessorOutcome.Error, reference, "processor_unavailable", "The payment processor could not be reached. Try again with a new idempotency key.");
+
+    private static ProcessorResult Unconfirmed(string? reference) =>
+        new(ProcessorOutcome.Unknown, reference, "processor_unconfirmed", "The payment processor did not confirm the outcome. Retry with the same idempotency key.");
 }
 
 /// <summary>Stripe error codes to the portal's failure codes and safe, fixed messages.</summary>

@@ -103,6 +103,42 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
         events.Count(e => e.Type == PaymentEventTypes.Refunded).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task A_charge_the_processor_did_not_confirm_stays_pending_and_a_same_key_retry_finishes_it_under_the_same_processor_key()
+    {
+        var (_, key) = await _factory.ApprovedMerchantKeyAsync();
+        using var client = _factory.ClientWithBearer(key);
+        HttpRequestMessage Pay()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments")
+            {
+                Content = new StringContent("""{"amount": 3300, "currency": "gbp", "customer_id": "cus_6", "payment_method": "pm_card_visa"}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", "timed-out-once");
+            return request;
+        }
+
+        _processor.TimeOutNext();
+        using var unconfirmed = await client.SendAsync(Pay());
+        var problem = await unconfirmed.ShouldBeProblemAsync(503);
+        problem.GetProperty("detail").GetString()!.ShouldContain("same Idempotency-Key");
+        unconfirmed.Headers.RetryAfter.ShouldNotBeNull();
+        var listed = (await (await client.GetAsync("/api/v1/payments")).JsonAsync()).GetProperty("data").EnumerateArray().ToList();
+        listed.ShouldHaveSingleItem().GetProperty("status").GetString().ShouldBe("pending"); // not "failed": it may have been charged
+
+        await Task.Delay(500, TestContext.Current.CancellationToken); // past twice the 200 ms wait: the key counts as abandoned
+        using var retried = await client.SendAsync(Pay());
+        var payment = await retried.JsonAsync();
+        retried.StatusCode.ShouldBe(HttpStatusCode.Created, payment.ToString());
+        payment.GetProperty("status").GetString().ShouldBe("succeeded");
+        payment.GetProperty("id").GetString().ShouldBe(listed[0].GetProperty("id").GetString());
+
+        // Asked twice, under one processor idempotency key: a processor that did charge the first time answers with that charge.
+        _processor.ChargeKeys.Count.ShouldBe(2);
+        _processor.ChargeKeys.Distinct().ShouldHaveSingleItem();
+        (await (await client.GetAsync("/api/v1/payments")).JsonAsync()).GetProperty("count").GetInt32().ShouldBe(1);
+    }
+
     private sealed class Factory(IPaymentProcessor processor) : PortalFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -115,8 +151,13 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
     private sealed class CountingProcessor : IPaymentProcessor
     {
         private int _charges;
+        private int _timeOuts;
 
         public int Charges => _charges;
+
+        public System.Collections.Concurrent.ConcurrentBag<string> ChargeKeys { get; } = [];
+
+        public void TimeOutNext() => Interlocked.Exchange(ref _timeOuts, 1);
 
         public bool Unreachable { get; set; }
 
@@ -126,7 +167,13 @@ public sealed class MoneyMovingProcessorTests : IAsyncLifetime
         {
             if (Unreachable)
             {
-                throw new HttpRequestException("connection refused");
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "connection refused");
+            }
+
+            ChargeKeys.Add(charge.IdempotencyKey);
+            if (Interlocked.Exchange(ref _timeOuts, Math.Max(0, _timeOuts - 1)) > 0)
+            {
+                throw new TimeoutException("no answer in time"); // it may have charged: the portal cannot know
             }
 
             Interlocked.Increment(ref _charges);

@@ -43,10 +43,11 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         await _bed.DisposeAsync();
     }
 
+    private static readonly PaymentRequest Request = new(4200, "usd", "cus_1", "pm_card_visa", null, null, null, null, null);
+
     private async Task<Payment> PayAsync()
     {
-        var request = new PaymentRequest(4200, "usd", "cus_1", "pm_card_visa", null, null, null, null, null);
-        var response = await _payments.InitiateAsync(_merchant, request, Guid.NewGuid().ToString("N"), _ => "{}", Ct);
+        var response = await _payments.InitiateAsync(_merchant, Request, Guid.NewGuid().ToString("N"), _ => "{}", Ct);
         return response.Payment.ShouldNotBeNull(response.Message);
     }
 
@@ -54,9 +55,10 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
     public async Task A_charge_that_timed_out_is_found_by_its_portal_id_and_takes_the_processors_reference()
     {
         _processor.TimeOut = true;
-        var payment = await PayAsync();
-        payment.Status.ShouldBe(PaymentStatus.Failed);
-        payment.Retryable.ShouldBeTrue();
+        var unconfirmed = await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct);
+        unconfirmed.Outcome.ShouldBe(PaymentOutcome.Unconfirmed);
+        var payment = (await _store.ListAsync(new PaymentListQuery(_merchant.MerchantId), Ct)).Items.ShouldHaveSingleItem();
+        payment.Status.ShouldBe(PaymentStatus.Pending); // maybe charged: never "failed, try a new key"
         payment.ProcessorReference.ShouldBeNull();
 
         // Stripe did charge: its webhook names the PaymentIntent and echoes the portal's payment id in the metadata.
@@ -70,6 +72,16 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         // Later events carry only the reference, and now find it.
         (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Refunded, "pi_late", "evt_2", Amount: 1000), Ct)).ShouldBeTrue();
         (await _store.GetAsync(payment.Id, Ct))!.RefundedAmount.ShouldBe(1000);
+
+        // The client retries with the same key once it counts as abandoned: it gets the settled payment, no new charge.
+        _processor.TimeOut = false;
+        _bed.Clock.Advance(new PaymentOptions().ConcurrentRequestWait * 3);
+        var retried = await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct);
+        retried.StatusCode.ShouldBe(201);
+        retried.Replayed.ShouldBeTrue();
+        retried.Body.ShouldBe(nameof(PaymentStatus.PartiallyRefunded));
+        _processor.Charges.ShouldBe(1); // only the first, unconfirmed attempt
+        (await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct)).Body.ShouldBe(nameof(PaymentStatus.PartiallyRefunded));
     }
 
     [Fact]
@@ -102,10 +114,15 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
     {
         public bool TimeOut { get; set; }
 
+        public int Charges { get; private set; }
+
         public string Name => "flaky";
 
-        public Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken) =>
-            TimeOut ? throw new TimeoutException("no answer") : Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "pi_" + charge.PaymentId.ToString("N")));
+        public Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken)
+        {
+            Charges++;
+            return TimeOut ? throw new TimeoutException("no answer") : Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "pi_" + charge.PaymentId.ToString("N")));
+        }
 
         public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken) =>
             Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "re_" + refund.RefundId.ToString("N")));

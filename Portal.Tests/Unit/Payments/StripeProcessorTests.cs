@@ -114,11 +114,26 @@ public sealed class StripeProcessorTests : IDisposable
     }
 
     [Theory]
-    [InlineData(500, """{"error": {"type": "api_error", "message": "Something went wrong on Stripe's end."}}""", "processor_unavailable")]
-    [InlineData(503, "<html>Service Unavailable</html>", "processor_unavailable")]
+    [InlineData(500, """{"error": {"type": "api_error", "message": "Something went wrong on Stripe's end."}}""")]
+    [InlineData(503, "<html>Service Unavailable</html>")]
+    public async Task Stripe_side_failures_leave_the_outcome_unconfirmed_not_failed(int status, string body)
+    {
+        _stripe.Respond(status, body);
+
+        var result = await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken);
+
+        // Stripe may have charged: "failed, retry with a new key" could charge twice; the same key is safe.
+        result.Outcome.ShouldBe(ProcessorOutcome.Unknown);
+        result.Retryable.ShouldBeFalse();
+        result.FailureCode.ShouldBe("processor_unconfirmed");
+        result.Message!.ShouldContain("same idempotency key");
+        result.Message!.ShouldNotContain("html");
+    }
+
+    [Theory]
     [InlineData(402, """{"error": {"type": "card_error", "code": "processing_error", "message": "An error occurred while processing your card."}}""", "processor_unavailable")]
     [InlineData(429, """{"error": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests."}}""", "rate_limited")]
-    public async Task Stripe_side_failures_and_rate_limits_are_retryable_errors(int status, string body, string code)
+    public async Task Card_processing_errors_and_rate_limits_are_retryable_errors(int status, string body, string code)
     {
         _stripe.Respond(status, body);
 
@@ -131,15 +146,25 @@ public sealed class StripeProcessorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_connection_failure_is_a_retryable_error()
+    public async Task A_refused_connection_is_a_retryable_error()
     {
-        _stripe.Fail(new HttpRequestException("Connection refused (api.stripe.com:443)"));
+        _stripe.Fail(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (api.stripe.com:443)"));
 
         var result = await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken);
 
         result.Outcome.ShouldBe(ProcessorOutcome.Error);
         result.Retryable.ShouldBeTrue();
         result.FailureCode.ShouldBe("processor_unavailable");
+    }
+
+    [Fact]
+    public async Task A_timeout_or_a_dropped_answer_leaves_the_outcome_unconfirmed()
+    {
+        _stripe.Fail(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout", new TimeoutException()));
+        (await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken)).Outcome.ShouldBe(ProcessorOutcome.Unknown);
+
+        _stripe.Fail(new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely."));
+        (await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken)).Outcome.ShouldBe(ProcessorOutcome.Unknown);
     }
 
     [Fact]
