@@ -50,4 +50,12 @@ public enum ProcessorOutcome
 public sealed record ProcessorResult(ProcessorOutcome Outcome, string? Reference, string? FailureCode = null, string? Message = null, bool DisputeExpected = false)
 {
     public bool Retryable => Outcome == ProcessorOutcome.Error;
+
+    /// <summary>
+    /// A processor call that threw before it could reach the processor (no connection, no DNS answer): certainly nothing
+    /// happened there (<see cref="ProcessorOutcome.Error"/>). Any other failure may have happened after the processor acted
+    /// (<see cref="ProcessorOutcome.Unknown"/>).
+    /// </summary>
+    public static bool NeverSent(Exception exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 }

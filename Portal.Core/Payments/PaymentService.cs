@@ -448,12 +448,15 @@ public sealed class PaymentService(
 
     /// <summary>A processor call that threw: certainly nothing happened if it never left; otherwise the outcome is unknown.</summary>
     private static ProcessorResult Unanswered(Exception ex) =>
-        ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+        ProcessorResult.NeverSent(ex)
             ? new ProcessorResult(ProcessorOutcome.Error, null, "processor_unavailable", "The processor could not be reached. Try again.")
             : new ProcessorResult(ProcessorOutcome.Unknown, null, "processor_unconfirmed", "The processor did not confirm the outcome.");
 
-    private const string UnconfirmedMessage =
+    private const string UnconfirmedPayment =
         "The payment processor did not confirm the outcome yet. Retry with the same Idempotency-Key in a few seconds: it is never charged twice.";
+
+    private const string UnconfirmedRefund =
+        "The payment processor did not confirm the refund yet. Retry with the same Idempotency-Key in a few seconds: it is never refunded twice.";
 
     private Payment Settled(Payment payment, ProcessorResult result, DateTimeOffset now) => payment with
     {
@@ -485,7 +488,7 @@ public sealed class PaymentService(
             // Maybe charged, maybe not: the payment stays pending under its key rather than "failed, try a new key",
             // which could charge the customer twice. The webhook or a same-key retry settles it.
             logger.LogWarning("Processor {Processor} did not confirm {PaymentId} ({Code}); left pending", processor.Name, payment.DisplayId, result.FailureCode);
-            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedMessage);
+            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedPayment);
         }
 
         var now = clock.GetUtcNow();
@@ -533,7 +536,7 @@ public sealed class PaymentService(
         {
             // Maybe refunded, maybe not: the amount stays reserved and the key pending; a same-key retry finishes it.
             logger.LogWarning("Processor {Processor} did not confirm refund {RefundId} of {PaymentId}; left pending", processor.Name, refund.DisplayId, reserved.DisplayId);
-            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedMessage.Replace("charged", "refunded", StringComparison.Ordinal));
+            return PaymentResponse.Fail(PaymentOutcome.Unconfirmed, UnconfirmedRefund);
         }
 
         var now = clock.GetUtcNow();
@@ -705,7 +708,7 @@ public sealed class PaymentService(
         // nothing but a card number is refused: scanning inside keys would refuse about one random UUID in 50,000.
         : IsCardNumber(key)
             ? PaymentResponse.Fail(PaymentOutcome.Invalid, "The Idempotency-Key header is invalid",
-                new Dictionary<string, string[]> { ["Idempotency-Key"] = ["Idempotency-Key must not contain a card number. Use a random value such as a UUID."] })
+                new Dictionary<string, string[]> { ["Idempotency-Key"] = ["Idempotency-Key must not be a card number. Use a random value such as a UUID."] })
         : null;
 
     private static bool IsCardNumber(string key)

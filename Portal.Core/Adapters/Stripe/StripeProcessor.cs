@@ -73,7 +73,7 @@ internal sealed class StripeProcessor : IPaymentProcessor
         catch (Exception e) when (IsTransport(e, cancellationToken))
         {
             _logger.LogWarning("Stripe charge for payment {PaymentId} failed in transport ({ExceptionType})", charge.PaymentId, e.GetType().Name);
-            return NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
+            return ProcessorResult.NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
         }
     }
 
@@ -108,17 +108,13 @@ internal sealed class StripeProcessor : IPaymentProcessor
         catch (Exception e) when (IsTransport(e, cancellationToken))
         {
             _logger.LogWarning("Stripe refund for payment {PaymentId} failed in transport ({ExceptionType})", refund.PaymentId, e.GetType().Name);
-            return NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
+            return ProcessorResult.NeverSent(e) ? Unavailable(null) : Unconfirmed(null);
         }
     }
 
     // A network failure or a timeout of ours, not the caller giving up.
     private static bool IsTransport(Exception e, CancellationToken cancellationToken) =>
         e is HttpRequestException || (e is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested);
-
-    /// <summary>The request failed before it could reach Stripe (no connection, no DNS answer): certainly nothing happened there.</summary>
-    internal static bool NeverSent(Exception e) =>
-        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     private ProcessorResult FromException(StripeException e, Guid paymentId, string operation)
     {
