@@ -79,7 +79,7 @@ public sealed class PaymentService(
     private readonly PaymentRequestValidator _validator = new(options);
     private readonly SignedCursor<PaymentKeyset> _cursors = new(keys, "payments");
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _approvedUntil = new();
-    private readonly CustomerTurns _customerTurns = new();
+    private readonly MerchantTurns _turns = new();
 
     /// <summary>Creates a payment, or replays the answer given for the same idempotency key. <paramref name="render"/> makes the response body.</summary>
     public async Task<PaymentResponse> InitiateAsync(Actor actor, PaymentRequest request, string? idempotencyKey, Func<Payment, string> render, CancellationToken cancellationToken = default)
@@ -119,7 +119,7 @@ public sealed class PaymentService(
 
         // One initiation per customer at a time in this process: each is scored against a profile that already holds the
         // one before it, so a parallel burst (what card testing looks like) trips velocity and card testing like a serial one.
-        using var customerTurn = await _customerTurns.EnterAsync(merchantId, request.CustomerId!, cancellationToken);
+        using var customerTurn = await _turns.EnterAsync(merchantId, "customer:" + request.CustomerId, cancellationToken);
         var now = clock.GetUtcNow();
         var profile = await store.GetCustomerAsync(merchantId, request.CustomerId!, cancellationToken);
         var assessment = fraud.Assess(new FraudInput(request.Amount, request.DeviceId, request.Country, now), profile);
@@ -634,7 +634,7 @@ public sealed class PaymentService(
     private async Task<PaymentResponse?> ResumeRefundAsync(Actor actor, Payment payment, long? amount, string? reason, IdempotencyRecord pending,
         Func<Refund, Payment, string> render, CancellationToken cancellationToken)
     {
-        using var turn = await _customerTurns.EnterAsync(payment.MerchantId, "refund:" + pending.ResourceId.ToString("N"), cancellationToken);
+        using var turn = await _turns.EnterAsync(payment.MerchantId, "refund:" + pending.ResourceId.ToString("N"), cancellationToken);
         if (await store.GetIdempotencyAsync(pending.MerchantId, pending.Scope, pending.Key, cancellationToken) is not { Completed: false } stillPending
             || await store.GetAsync(payment.Id, cancellationToken) is not { } current)
         {

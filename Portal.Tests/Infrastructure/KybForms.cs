@@ -1,3 +1,4 @@
+using Portal.Core;
 using Portal.Core.Merchants;
 
 namespace Portal.Tests.Infrastructure;
@@ -22,4 +23,18 @@ public static class KybForms
         AccountName = businessName,
         AccountNumber = "0123456789",
     };
+
+    /// <summary>
+    /// Takes <paramref name="merchant"/> (a merchant user with a fresh merchant id) through KYB to approval by
+    /// <paramref name="admin"/>, as payments need; returns the actor with the approved merchant's id.
+    /// </summary>
+    public static async Task<Actor> ApprovedAsync(MerchantService merchants, Actor merchant, Actor admin, string cac, string businessName = "Lagos Crafts Ltd")
+    {
+        var form = Complete(cac, businessName);
+        var draft = await merchants.SaveDraftAsync(merchant, form, null);
+        var submitted = await merchants.SubmitAsync(merchant, form, draft.Value!.Version);
+        var approved = await merchants.ReviewAsync(admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version);
+        Assert.True(approved.Succeeded, approved.Message);
+        return merchant with { MerchantId = approved.Value!.Id };
+    }
 }

@@ -78,16 +78,8 @@ public abstract class PaymentsHarness : BunitContext
     }
 
     /// <summary>A merchant user whose business went through KYB and was approved (only approved merchants take payments).</summary>
-    protected async Task<Actor> ApprovedMerchantAsync(string cac)
-    {
-        var merchant = new Actor("user-" + cac, $"m{cac}@shop.example", PortalRoles.Merchant, Guid.CreateVersion7(), "10.0.0.9");
-        var form = KybForms.Complete(cac, "Shop " + cac);
-        var draft = await Merchants.SaveDraftAsync(merchant, form, null);
-        var submitted = await Merchants.SubmitAsync(merchant, form, draft.Value!.Version);
-        var approved = await Merchants.ReviewAsync(Admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version);
-        Assert.True(approved.Succeeded, approved.Message);
-        return merchant with { MerchantId = approved.Value!.Id };
-    }
+    protected Task<Actor> ApprovedMerchantAsync(string cac) =>
+        KybForms.ApprovedAsync(Merchants, new Actor("user-" + cac, $"m{cac}@shop.example", PortalRoles.Merchant, Guid.CreateVersion7(), "10.0.0.9"), Admin, cac, "Shop " + cac);
 
     protected async Task<Payment> PayAsync(Actor merchant, long amount = 1250, string paymentMethod = SandboxProcessor.Success, string customer = "cus_1", string currency = "usd",
         string? deviceId = null, string? country = null)

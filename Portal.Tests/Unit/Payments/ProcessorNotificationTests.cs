@@ -29,12 +29,7 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         _payments = new PaymentService(_store, _store, _processor, merchantStore, new FraudScorer(Options.Create(new FraudOptions())), new PaymentFeed(), _bed.Audit, _bed.Keys,
             Options.Create(new PaymentOptions()), _bed.Clock, NullLogger<PaymentService>.Instance);
 
-        var user = new Actor("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9");
-        var form = KybForms.Complete("424242", "Notified Ltd");
-        var draft = await merchants.SaveDraftAsync(user, form, null, Ct);
-        var submitted = await merchants.SubmitAsync(user, form, draft.Value!.Version, Ct);
-        var approved = await merchants.ReviewAsync(Admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version, Ct);
-        _merchant = user with { MerchantId = approved.Value!.Id };
+        _merchant = await KybForms.ApprovedAsync(merchants, new Actor("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9"), Admin, "424242", "Notified Ltd");
     }
 
     public async ValueTask DisposeAsync()
