@@ -13,7 +13,9 @@ data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
 dotnet build Portal -c Release -v quiet -clp:ErrorsOnly >/dev/null
-ASPNETCORE_ENVIRONMENT=Production Portal__DataPath="$data" Portal__SeedDemoUsers=false Logging__LogLevel__Default=Warning \
+# Production refuses the published demo password and needs its public address (for email links).
+ASPNETCORE_ENVIRONMENT=Production Portal__DataPath="$data" Portal__SeedDemoUsers=false Portal__DemoPassword="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
+  Portal__PublicBaseUrl=https://127.0.0.1/ Logging__LogLevel__Default=Warning \
   dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "$base" >"$data/portal.log" 2>&1 &
 pid=$!
 sampler=""

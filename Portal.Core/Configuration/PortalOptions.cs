@@ -14,12 +14,15 @@ public sealed class PortalOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "Portal:DataPath must name a folder for the embedded store.")]
     public string DataPath { get; set; } = "data";
 
-    /// <summary>Seed demo accounts for every role and print them at start-up. Ignored in Production.</summary>
+    /// <summary>Seed demo accounts for every role and print them at start-up. Development only; ignored elsewhere.</summary>
     public bool SeedDemoUsers { get; set; } = true;
 
-    /// <summary>Password of the seeded demo accounts (never used in Production).</summary>
+    /// <summary>The demo accounts' password as the README publishes it; outside Development the portal refuses to start with it.</summary>
+    public const string PublishedDemoPassword = "Demo-Portal-2026!";
+
+    /// <summary>Password of the seeded demo accounts (Development only).</summary>
     [MinLength(12, ErrorMessage = "Portal:DemoPassword must be at least 12 characters.")]
-    public string DemoPassword { get; set; } = "Demo-Portal-2026!";
+    public string DemoPassword { get; set; } = PublishedDemoPassword;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -39,7 +39,8 @@ public sealed partial class PortalSession : IAsyncDisposable
 
     public static async Task<PortalSession> StartAsync(BrowserFixture browser, Action<PortalFactory>? configure = null)
     {
-        var factory = new PortalFactory();
+        // The journeys sign in with the demo accounts and follow links from /dev/outbox: developer conveniences.
+        var factory = new PortalFactory().InDevelopment();
         configure?.Invoke(factory);
         var baseUrl = factory.StartKestrel();
         var context = await (await browser.GetAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });

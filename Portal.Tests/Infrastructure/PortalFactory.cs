@@ -15,7 +15,8 @@ using Portal.Core.ApiKeys;
 namespace Portal.Tests.Infrastructure;
 
 /// <summary>
-/// The real portal in the "Testing" environment (staff MFA required, demo users seeded) on a fresh data folder.
+/// The real portal in the "Testing" environment (staff MFA required, no demo users, like any deployment that is not a
+/// developer's machine) on a fresh data folder; <see cref="InDevelopment"/> for the browser journeys that use the demo accounts.
 /// Every log line is captured so tests can prove secrets never reach the logs.
 /// </summary>
 public class PortalFactory : WebApplicationFactory<Program>
@@ -29,7 +30,44 @@ public class PortalFactory : WebApplicationFactory<Program>
         DataPath = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
         _settings["Portal:DataPath"] = DataPath;
         _settings["Webhooks:AllowInsecureUrls"] = "true"; // test receivers listen on http://127.0.0.1
+        // Outside Development the portal needs both (it refuses the published demo password and builds email links from this).
+        _settings["Portal:DemoPassword"] = "Testing-Only-Demo-Pw-42!";
+        _settings["Portal:PublicBaseUrl"] = PublicBaseUrl;
     }
+
+    /// <summary>The public address outside Development; <see cref="HttpsClient"/> calls it (the auth cookie is Secure there).</summary>
+    public const string PublicBaseUrl = "https://localhost/";
+
+    private string _environment = "Testing";
+
+    /// <summary>
+    /// As on a developer's machine: demo accounts with the published password, /dev/outbox, links from the request's address.
+    /// Staff MFA stays required, unlike appsettings.Development.json: the staff journeys test it.
+    /// </summary>
+    public PortalFactory InDevelopment()
+    {
+        _environment = Microsoft.Extensions.Hosting.Environments.Development;
+        _settings.Remove("Portal:DemoPassword");
+        _settings.Remove("Portal:PublicBaseUrl");
+        _settings["Auth:RequireStaffMfa"] = "true";
+        return this;
+    }
+
+    public PortalFactory InEnvironment(string environment)
+    {
+        _environment = environment;
+        return this;
+    }
+
+    public PortalFactory WithoutSetting(string key)
+    {
+        _settings.Remove(key);
+        return this;
+    }
+
+    /// <summary>A client on the public https address that keeps cookies and does not follow redirects (tests read them).</summary>
+    public HttpClient HttpsClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl), AllowAutoRedirect = false });
 
     public string DataPath { get; }
 
@@ -61,7 +99,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -32,7 +32,6 @@ public static class PortalIdentityExtensions
                 o.Cookie.Name = "portal.auth";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
             }));
@@ -74,6 +73,7 @@ public static class PortalIdentityExtensions
         services.AddSingleton<IEmailSender<PortalUser>, OutboxEmailSender>();
         services.AddScoped<PortalAccounts>();
         services.AddPortalAuthorization();
+        services.AddEnvironmentRules(); // cookie Secure policy, demo password guard, public links
         return services;
     }
 }

@@ -4,7 +4,7 @@ using Portal.Core.Configuration;
 
 namespace Portal.Auth;
 
-/// <summary>Creates or migrates the embedded stores and, outside Production, seeds and prints the demo accounts.</summary>
+/// <summary>Creates or migrates the embedded stores and, in Development only, seeds and prints the demo accounts.</summary>
 public static class StorageInitializer
 {
     public static readonly IReadOnlyList<(string Email, string Role)> DemoAccounts =
@@ -27,7 +27,8 @@ public static class StorageInitializer
         await accounts.EnsureRolesAsync();
 
         var options = scope.ServiceProvider.GetRequiredService<IOptions<PortalOptions>>().Value;
-        if (app.Environment.IsProduction() || !options.SeedDemoUsers)
+        // Allow-list, not "not Production": a Staging or UAT deployment must not hold accounts with a published password.
+        if (!app.Environment.IsDevelopment() || !options.SeedDemoUsers)
         {
             return;
         }
@@ -49,10 +50,10 @@ public static class StorageInitializer
         var demoKey = await DemoMerchant.EnsureApprovedAsync(scope.ServiceProvider, merchant1);
 
         var mfa = app.Configuration.GetValue("Auth:RequireStaffMfa", true);
-        // Console, not the logger: demo credentials must never reach structured logs, and this never runs in Production.
+        // Console, not the logger: demo credentials must never reach structured logs, and this runs in Development only.
         Console.WriteLine($"""
 
-            ── Merchant Portal demo accounts ({app.Environment.EnvironmentName}; not created in Production) ──
+            ── Merchant Portal demo accounts (Development only) ──
             {string.Join(Environment.NewLine, DemoAccounts.Select(a => $"  {a.Role,-11} {a.Email,-24} password: {options.DemoPassword}"))}
               Staff (Admin, Compliance): {(mfa
                 ? "TOTP is required. At first sign-in the portal shows a QR code and a key: add it to any authenticator app and type the 6-digit code."
