@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace Portal.Components.Account;
 
-/// <summary>Redirects from static account pages; refuses absolute URLs so a crafted returnUrl cannot send users off-site.</summary>
+/// <summary>Redirects from static account pages; only to local paths, so a crafted returnUrl cannot send users off-site.</summary>
 internal sealed class IdentityRedirectManager(NavigationManager navigationManager)
 {
     public const string StatusCookieName = "Identity.StatusMessage";
@@ -15,21 +15,14 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
-    {
-        uri ??= "";
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative) || uri.StartsWith("//", StringComparison.Ordinal) || uri.StartsWith("/\\", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
-    }
+    /// <summary>Goes to <paramref name="uri"/> when it is a local path (<see cref="LocalReturnUrl"/>), else home.</summary>
+    public void RedirectTo(string? uri) => navigationManager.NavigateTo(LocalReturnUrl.OrHome(uri));
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
     {
         var uriWithoutQuery = navigationManager.ToAbsoluteUri(uri).GetLeftPart(UriPartial.Path);
-        RedirectTo(navigationManager.GetUriWithQueryParameters(uriWithoutQuery, queryParameters));
+        var withQuery = navigationManager.GetUriWithQueryParameters(uriWithoutQuery, queryParameters);
+        RedirectTo("/" + navigationManager.ToBaseRelativePath(withQuery));
     }
 
     public void RedirectToWithStatus(string uri, string message, HttpContext context)
