@@ -61,7 +61,9 @@ internal static class KycDocumentsApi
     internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(string merchantId, string type, string versionId, HttpContext context,
         KycDocumentService documents, CancellationToken cancellationToken)
     {
+        // AllowAnonymous switched the group's policy off, and with it the staff second factor: check that here.
         if (ParseMerchant(merchantId) is not { } id || ParseType(type) is not { } documentType
+            || !await StaffMfa.IsSatisfiedAsync(context)
             || await documents.OpenAsync(context.ToActor(), id, documentType, versionId, cancellationToken) is not { } opened)
         {
             return NotFound();

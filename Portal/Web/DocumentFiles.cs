@@ -25,7 +25,9 @@ internal static class DocumentFiles
     internal static async Task<Results<FileStreamHttpResult, NotFound>> OpenAsync(Guid merchantId, string type, string versionId, HttpContext context,
         KycDocumentService documents, CancellationToken cancellationToken)
     {
+        // AllowAnonymous switched the policy off, and with it the staff second factor: check that here.
         if (!Enum.TryParse<DocumentType>(type, ignoreCase: false, out var documentType) || !Enum.IsDefined(documentType)
+            || !await StaffMfa.IsSatisfiedAsync(context)
             || await documents.OpenAsync(context.ToActor(), merchantId, documentType, versionId, cancellationToken) is not { } opened)
         {
             return TypedResults.NotFound();
