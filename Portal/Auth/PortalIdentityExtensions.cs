@@ -74,6 +74,7 @@ public static class PortalIdentityExtensions
         services.AddScoped<PortalAccounts>();
         services.AddPortalAuthorization();
         services.AddEnvironmentRules(); // cookie Secure policy, demo password guard, public links
+        services.AddStaffSessions(); // idle and absolute limits for Admin and Compliance
         return services;
     }
 }

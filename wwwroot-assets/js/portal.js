@@ -10,3 +10,19 @@ window.portal = {
   },
   copy: (text) => navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.resolve(),
 };
+
+// Staff sessions end after a few idle minutes. What counts as activity is the user's own input on a live page, so tell
+// the server about it, at most once a minute (a live screen's updates alone do not keep a session open).
+(() => {
+  const minimumGapMs = 60_000;
+  let lastSent = 0;
+  const onInput = () => {
+    const now = Date.now();
+    if (now - lastSent < minimumGapMs || !document.querySelector("[data-circuit=interactive]")) return;
+    lastSent = now;
+    fetch("/account/activity", { method: "POST", credentials: "same-origin", redirect: "manual" }).catch(() => {});
+  };
+  for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) {
+    window.addEventListener(type, onInput, { capture: true, passive: true });
+  }
+})();

@@ -32,6 +32,10 @@ internal static class AccountEndpoints
 
             return await next(ctx);
         });
+
+        // User input on an open page (portal.js, throttled): the request itself is the activity that keeps a staff
+        // session from going idle (StaffSessions); a live circuit's own traffic is not.
+        account.MapPost("/activity", () => TypedResults.NoContent()).RequireAuthorization(PortalPolicies.SignedIn);
         return account;
     }
 }

@@ -7,17 +7,32 @@ using Portal.Auth;
 
 namespace Portal.Components.Account;
 
-/// <summary>Re-checks the security stamp of a connected user every few minutes: a locked, deleted or re-roled account loses its circuit.</summary>
+/// <summary>
+/// Re-checks a connected user every 30 seconds: a locked, deleted or re-roled account loses its circuit, and so does a staff
+/// session that went idle or outlived its lifetime (<see cref="StaffSessions"/>).
+/// </summary>
 internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
         IServiceScopeFactory scopeFactory,
-        IOptions<IdentityOptions> options)
+        IOptions<IdentityOptions> options,
+        StaffSessions staffSessions)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(5);
+    // Short enough that an idle staff circuit ends within a minute of its limit; the stamp check is one indexed read.
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
+    protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+        IsStillSignedInAsync(authenticationState);
+
+    /// <summary>False ends the circuit's sign-in (the page then sends the user to sign in again).</summary>
+    internal async Task<bool> IsStillSignedInAsync(AuthenticationState authenticationState)
     {
+        ArgumentNullException.ThrowIfNull(authenticationState);
+        if (!staffSessions.IsOpen(authenticationState.User))
+        {
+            return false;
+        }
+
         await using var scope = scopeFactory.CreateAsyncScope();
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         return await ValidateSecurityStampAsync(userManager, authenticationState.User);
