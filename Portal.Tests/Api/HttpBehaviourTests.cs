@@ -12,7 +12,8 @@ public sealed class HttpBehaviourTests(HttpBehaviourTests.Fixture fixture) : ICl
 {
     public sealed class Fixture : IAsyncLifetime
     {
-        public PortalFactory Factory { get; } = new();
+        // portal.example: the HSTS test needs a host that is not localhost (HSTS is never sent to localhost), so allow it.
+        public PortalFactory Factory { get; } = new PortalFactory().WithSetting("AllowedHosts", "localhost;portal.example");
 
         public string AdminToken { get; private set; } = "";
 
