@@ -31,7 +31,7 @@ public static class PortalIdentityExtensions
                 o.AccessDeniedPath = "/account/access-denied";
                 o.Cookie.Name = "portal.auth";
                 o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SameSite = SameSiteMode.Lax; // Secure: EnvironmentRules (always, outside Development)
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
             }));

@@ -35,7 +35,7 @@ internal static class AccountEndpoints
 
         // User input on an open page (portal.js, throttled): the request itself is the activity that keeps a staff
         // session from going idle (StaffSessions); a live circuit's own traffic is not.
-        account.MapPost("/activity", () => TypedResults.NoContent()).RequireAuthorization(PortalPolicies.SignedIn);
+        account.MapPost("/activity", () => TypedResults.NoContent()).RequireAuthorization(PortalPolicies.SignedIn).ExcludeFromDescription();
         return account;
     }
 }
