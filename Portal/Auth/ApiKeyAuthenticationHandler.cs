@@ -65,5 +65,5 @@ public static class ApiAuthentication
     internal static string SelectScheme(HttpContext context) =>
         ReadBearer(context.Request) is { } token && token.StartsWith(ApiKeyService.SecretPrefix, StringComparison.Ordinal)
             ? ApiKeyAuthenticationHandler.SchemeName
-            : Microsoft.AspNetCore.Identity.IdentityConstants.BearerScheme;
+            : StaffTokenAuthenticationHandler.SchemeName;
 }

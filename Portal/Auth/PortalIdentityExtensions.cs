@@ -38,6 +38,7 @@ public static class PortalIdentityExtensions
             }));
         services.AddAuthentication()
             .AddBearerToken(IdentityConstants.BearerScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, StaffTokenAuthenticationHandler>(StaffTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(ApiAuthentication.Scheme, "API key or staff bearer token", o => o.ForwardDefaultSelector = ApiAuthentication.SelectScheme);
 
@@ -59,8 +60,11 @@ public static class PortalIdentityExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalIdentityDbContext>()
+            .AddUserManager<PortalUserManager>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
+        services.AddSingleton<StaffCredentialCheck>();
 
         // Read settings when options are built, not while services are registered, so every configuration source counts.
         services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>
