@@ -65,6 +65,7 @@ public static class PortalIdentityExtensions
             .AddDefaultTokenProviders()
             .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
         services.AddSingleton<StaffCredentialCheck>();
+        services.AddSingleton<MerchantKeyGate>();
 
         // Read settings when options are built, not while services are registered, so every configuration source counts.
         services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>
