@@ -10,8 +10,8 @@ internal static class MerchantsApi
     public static void MapMerchantsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapApiGroup("merchants", "Merchants");
-        group.MapPost("/", RegisterAsync).WithName("RegisterMerchant")
-            .WithSummary("Register a merchant (a merchant key registers its own business; staff register new ones). 409 if the CAC number is taken.");
+        group.MapPost("/", RegisterAsync).RequireAuthorization(PortalPolicies.MerchantOrAdmin).WithName("RegisterMerchant")
+            .WithSummary("Register a merchant (a merchant key registers its own business; admins register new ones, Compliance is read-only). 409 if the CAC number is taken.");
         group.MapGet("/", ListAsync).RequireAuthorization(PortalPolicies.Admin).WithName("ListMerchants")
             .WithSummary("Merchants newest first (or by name with name_prefix), cursor-paged, filterable by status and exact CAC number.");
         group.MapGet("/{merchantId}", GetAsync).WithName("GetMerchant")
