@@ -115,16 +115,42 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
     }
 
     [Fact]
-    public async Task Me_reports_the_merchant_behind_an_api_key()
+    public async Task Me_reports_the_merchant_behind_an_api_key_as_mer_id()
     {
         var (merchant, secret) = await fixture.Factory.MerchantKeyAsync();
         using var client = fixture.Factory.ClientWithBearer(secret);
 
         var me = await (await client.GetAsync("/api/v1/me")).JsonAsync();
 
-        me.GetProperty("merchant_id").GetString().ShouldBe(merchant.MerchantId.ToString());
+        // The one wire form of a merchant id, as every other endpoint writes it (not a bare GUID).
+        me.GetProperty("merchant_id").GetString().ShouldBe($"mer_{merchant.MerchantId:N}");
         me.GetProperty("role").GetString().ShouldBe("Merchant");
         me.GetProperty("authenticated_with").GetString().ShouldBe("api_key");
+    }
+
+    [Fact]
+    public async Task Responses_name_a_merchant_only_by_its_mer_id()
+    {
+        var (merchant, secret) = await fixture.Factory.ApprovedMerchantKeyAsync();
+        var id = merchant.MerchantId!.Value;
+        using var client = fixture.Factory.ClientWithBearer(secret);
+        using var pay = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments")
+        {
+            Content = JsonContent.Create(new { amount = 1500, currency = "USD", customer_id = "cus_1", payment_method = Portal.Core.Payments.SandboxProcessor.Success }),
+        };
+        pay.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var created = await client.SendAsync(pay);
+        created.IsSuccessStatusCode.ShouldBeTrue(await created.Content.ReadAsStringAsync());
+        string[] reads = ["/api/v1/me", $"/api/v1/merchants/mer_{id:N}", $"/api/v1/merchants/mer_{id:N}/documents", "/api/v1/payments"];
+
+        foreach (var path in reads)
+        {
+            using var response = await client.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{path}: {body}");
+            body.ShouldNotContain(id.ToString(), customMessage: path);
+            body.Replace($"mer_{id:N}", "", StringComparison.Ordinal).ShouldNotContain(id.ToString("N"), customMessage: path);
+        }
     }
 
     /// <summary>Operations that use POST but change nothing a Compliance user could abuse; each is reviewed here by name.</summary>

@@ -80,7 +80,7 @@ internal static class MerchantsApi
             return Problem(result);
         }
 
-        var items = result.Value!.Items.Select(m => new SummaryDto("mer_" + m.Id.ToString("N"), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
+        var items = result.Value!.Items.Select(m => new SummaryDto(MerchantIds.Display(m.Id), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
         return TypedResults.Ok(new ListBody(items, items.Count, result.Value.NextCursor));
     }
 
@@ -108,8 +108,7 @@ internal static class MerchantsApi
 
     private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
 
-    private static Guid? ParseId(string value) =>
-        value.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+    private static Guid? ParseId(string value) => MerchantIds.Parse(value);
 
     private static Results<Created<CreatedBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<Merchant> result) => result.Outcome switch
     {
