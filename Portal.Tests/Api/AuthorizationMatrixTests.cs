@@ -153,6 +153,27 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         }
     }
 
+    [Fact]
+    public async Task A_compliance_read_of_a_payment_is_audited()
+    {
+        var (_, secret) = await fixture.Factory.ApprovedMerchantKeyAsync();
+        using var merchant = fixture.Factory.ClientWithBearer(secret);
+        using var pay = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments")
+        {
+            Content = JsonContent.Create(new { amount = 1500, currency = "USD", customer_id = "cus_1", payment_method = Portal.Core.Payments.SandboxProcessor.Success, ip_address = "197.210.1.1" }),
+        };
+        pay.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var created = await merchant.SendAsync(pay);
+        var paymentId = (await created.JsonAsync()).GetProperty("id").GetString()!;
+        using var compliance = fixture.Factory.ClientWithBearer(fixture.Credentials["compliance_token"]!);
+
+        using var response = await compliance.GetAsync($"/api/v1/payments/{paymentId}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var events = await fixture.Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: "payment.viewed", ActorId: fixture.ComplianceUserId));
+        events.Events.ShouldContain(e => e.ActorRole == PortalRoles.Compliance && e.Target == paymentId);
+    }
+
     /// <summary>Operations that use POST but change nothing a Compliance user could abuse; each is reviewed here by name.</summary>
     private static readonly HashSet<string> NotStateChanges =
     [
