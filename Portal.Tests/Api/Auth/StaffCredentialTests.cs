@@ -1,5 +1,9 @@
 using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Auth;
@@ -124,6 +128,46 @@ public sealed class StaffCredentialTests(StaffCredentialTests.Fixture fixture) :
     }
 
     [Fact]
+    public async Task A_role_change_ends_the_users_browser_session_within_30_seconds()
+    {
+        var (user, _) = await Factory.CreateUserAsync(PortalRoles.Admin);
+        using var browser = Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        browser.DefaultRequestHeaders.Add("Cookie", $"portal.auth={await SignedInCookieAsync(user)}");
+        (await browser.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+            (await users.AddToRoleAsync((await users.FindByIdAsync(user.Id))!, PortalRoles.Compliance)).Succeeded.ShouldBeTrue();
+        }
+
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        using var after = await browser.GetAsync("/");
+        after.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        after.Headers.Location!.ToString().ShouldContain("/account/login");
+    }
+
+    [Fact]
+    public async Task A_browser_session_keeps_its_second_factor_when_the_stamp_is_rechecked()
+    {
+        var (user, _) = await Factory.CreateUserAsync(PortalRoles.Admin);
+        using var browser = Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        browser.DefaultRequestHeaders.Add("Cookie", $"portal.auth={await SignedInCookieAsync(user)}");
+        (await browser.GetAsync("/admin/merchants")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        using var rechecked = await browser.GetAsync("/admin/merchants");
+        var renewed = rechecked.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("portal.auth=", StringComparison.Ordinal));
+        using var next = new HttpRequestMessage(HttpMethod.Get, "/admin/merchants");
+        next.Headers.Add("Cookie", renewed.Split(';')[0]);
+        browser.DefaultRequestHeaders.Remove("Cookie");
+        using var after = await browser.SendAsync(next);
+
+        rechecked.StatusCode.ShouldBe(HttpStatusCode.OK);
+        after.StatusCode.ShouldBe(HttpStatusCode.OK, "the renewed cookie must still say the user passed TOTP");
+    }
+
+    [Fact]
     public async Task A_totp_code_is_accepted_once_at_the_token_endpoint()
     {
         var (user, _) = await Factory.CreateUserAsync(PortalRoles.Admin);
@@ -181,6 +225,18 @@ public sealed class StaffCredentialTests(StaffCredentialTests.Fixture fixture) :
         using var response = await RequestTokenAsync(user, fullwidth);
 
         await response.ShouldBeProblemAsync(401);
+    }
+
+    /// <summary>The UI cookie a completed sign-in (password and TOTP) would set, issued now by the fake clock.</summary>
+    private async Task<string> SignedInCookieAsync(PortalUser user)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
+        var principal = await signIn.CreateUserPrincipalAsync((await signIn.UserManager.FindByIdAsync(user.Id))!);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim("amr", "mfa"));
+        var cookie = scope.ServiceProvider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
+        var now = Clock.GetUtcNow();
+        return cookie.TicketDataFormat.Protect(new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) }, IdentityConstants.ApplicationScheme));
     }
 
     private async Task<(PortalUser User, string Token)> StaffWithTokenAsync(string role)
