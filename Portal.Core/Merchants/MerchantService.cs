@@ -163,6 +163,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != "Admin")
         {
+            // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
+            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins review merchants.");
         }
 
@@ -208,6 +210,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != "Admin")
         {
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins take KYC cases.");
         }
 
