@@ -24,7 +24,7 @@ internal static class UsersApi
     {
         var actor = context.ToActor();
         // Separation of duties (PCI DSS 7.2): a role is granted or withdrawn by someone else, never by its holder.
-        if (string.Equals(userId, actor.UserId, StringComparison.Ordinal))
+        if (string.Equals(userId.Trim(), actor.UserId, StringComparison.OrdinalIgnoreCase))
         {
             await audit.AppendAsync(actor, new AuditEntry(AuditActions.RolesChanged, AuditOutcome.Denied, $"user:{userId}", "own roles"));
             return TypedResults.Problem(title: "Own roles", detail: "Nobody changes their own roles. Ask another admin.", statusCode: StatusCodes.Status403Forbidden);
