@@ -115,12 +115,13 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         string? reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
         if (actor.Role != "Admin")
         {
+            await DeniedAsync(actor, action, Target(merchantId, type), $"role {actor.Role ?? "none"} may not review documents", cancellationToken);
             return new DocumentReviewResult(DocumentReviewOutcome.Forbidden, "Only admins review documents.");
         }
 
-        var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
         var trimmed = reason?.Trim();
         if (!accept && string.IsNullOrEmpty(trimmed))
         {

@@ -52,7 +52,7 @@ public sealed record Merchant(
 {
     public const string EntityType = "MERCHANT";
 
-    public string DisplayId => "mer_" + Id.ToString("N");
+    public string DisplayId => MerchantIds.Display(Id);
 }
 
 /// <summary>A merchant as stored: PII sealed, plus a keyed hash of the contact email for lookups.</summary>

@@ -47,29 +47,27 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
     public KybFormValidator Kyb => _kyb;
 
-    /// <summary>POST /api/v1/merchants. A merchant registers its own id; staff register new merchants. Status and entity type are the server's.</summary>
+    /// <summary>POST /api/v1/merchants. A merchant registers its own id; admins register new merchants (Compliance is read-only). Status and entity type are the server's.</summary>
     public async Task<MerchantResult<Merchant>> RegisterAsync(Actor actor, RegisterMerchantRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        // Who may register comes before what was sent: a refused caller learns nothing from field errors.
+        if (!actor.IsMerchant && actor.Role != "Admin")
+        {
+            // Compliance is read-only (PCI DSS 7.2 separation of duties); the attempt is on the record.
+            await audit.AppendAsync(actor, new AuditEntry("merchant.created", AuditOutcome.Denied, null, $"role {actor.Role ?? "none"} may not register merchants"), cancellationToken);
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, actor.Role == "Compliance"
+                ? "Compliance is read-only: it cannot register merchants."
+                : "Only merchants and admins register merchants.");
+        }
+
         var validation = _register.Validate(request);
         if (!validation.IsValid)
         {
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "The request has invalid fields.", Errors(validation, Api));
         }
 
-        Guid id;
-        if (actor.IsMerchant)
-        {
-            id = actor.MerchantId!.Value;
-        }
-        else if (actor.Role is "Admin" or "Compliance")
-        {
-            id = Guid.CreateVersion7(clock.GetUtcNow());
-        }
-        else
-        {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only merchants and staff register merchants.");
-        }
+        var id = actor.IsMerchant ? actor.MerchantId!.Value : Guid.CreateVersion7(clock.GetUtcNow());
 
         var pii = MerchantPii.Empty with { ContactEmail = request.ContactEmail!.Trim().ToLowerInvariant() };
         return await CreateAsync(actor, id, request.BusinessName!.Trim(), request.CacNumber!.Trim(), null, null, null, null, pii, cancellationToken);
@@ -165,6 +163,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != "Admin")
         {
+            // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
+            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins review merchants.");
         }
 
@@ -210,6 +210,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != "Admin")
         {
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins take KYC cases.");
         }
 

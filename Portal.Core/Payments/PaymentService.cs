@@ -253,11 +253,22 @@ public sealed class PaymentService(
         return PaymentResponse.Fail(PaymentOutcome.Conflict, "The payment is changing right now. Try again.");
     }
 
+    /// <summary>One payment. Staff reads are audited: a payment holds the customer's id, IP address and device.</summary>
     public async Task<Payment?> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var payment = await store.GetAsync(id, cancellationToken);
-        return payment is not null && CanSee(actor, payment) ? payment : null;
+        if (payment is null || !CanSee(actor, payment))
+        {
+            return null;
+        }
+
+        if (!actor.IsMerchant)
+        {
+            await audit.AppendAsync(actor, new AuditEntry("payment.viewed", AuditOutcome.Success, payment.DisplayId), cancellationToken);
+        }
+
+        return payment;
     }
 
     /// <summary>The payment with its refunds and events (timeline); staff reads are audited.</summary>
@@ -267,11 +278,6 @@ public sealed class PaymentService(
         if (await GetAsync(actor, id, cancellationToken) is not { } payment)
         {
             return null;
-        }
-
-        if (!actor.IsMerchant)
-        {
-            await audit.AppendAsync(actor, new AuditEntry("payment.viewed", AuditOutcome.Success, payment.DisplayId), cancellationToken);
         }
 
         return new PaymentDetail(payment, await store.RefundsAsync(id, cancellationToken), await outbox.ForPaymentAsync(id, cancellationToken));

@@ -63,7 +63,7 @@ public sealed partial class PortalSession : IAsyncDisposable
     {
         await SignInAsync(email, password);
         await Page.WaitForURLAsync(new Regex("/account/login-2fa"));
-        await Page.FillAsync("#code", Totp.Code(totpKey));
+        await Page.FillAsync("#code", Totp.NextCode(totpKey));
         await Page.ClickAsync("button[type=submit]");
         await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }

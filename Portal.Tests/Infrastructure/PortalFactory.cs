@@ -134,7 +134,10 @@ public class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A staff user with TOTP and a bearer token from the real token endpoint.</summary>
-    public async Task<string> StaffTokenAsync(string role)
+    public async Task<string> StaffTokenAsync(string role) => (await StaffWithTokenAsync(role)).Token;
+
+    /// <summary>A staff user with TOTP, and a bearer token from the real token endpoint.</summary>
+    public async Task<(PortalUser User, string Token)> StaffWithTokenAsync(string role)
     {
         var (user, _) = await CreateUserAsync(role);
         var key = await EnableTotpAsync(user);
@@ -142,7 +145,7 @@ public class PortalFactory : WebApplicationFactory<Program>
         using var response = await client.PostAsJsonAsync("/api/v1/auth/token", new { email = user.Email, password = Password, totp_code = Totp.Code(key) });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
-        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+        return (user, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!);
     }
 
     /// <summary>A merchant user and one of its API keys.</summary>

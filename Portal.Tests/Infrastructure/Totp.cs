@@ -17,6 +17,12 @@ public static class Totp
         return (binary % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The code of the next 30-second step. The portal accepts each step once, so a second sign-in within one step (after
+    /// enrolment, say) needs this one; it is still inside the portal's window of two steps either side.
+    /// </summary>
+    public static string NextCode(string base32Key, DateTimeOffset? at = null) => Code(base32Key, (at ?? DateTimeOffset.UtcNow).AddSeconds(30));
+
     private static byte[] Base32Decode(string input)
     {
         const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -78,8 +78,7 @@ internal static class KycDocumentsApi
 
     private static DocumentType? ParseType(string value) => Enum.GetValues<DocumentType>().Cast<DocumentType?>().FirstOrDefault(t => Name(t!.Value) == value);
 
-    private static Guid? ParseMerchant(string value) =>
-        value.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+    private static Guid? ParseMerchant(string value) => Portal.Core.Merchants.MerchantIds.Parse(value);
 
     private static string Extension(DocumentFormat format) => format switch
     {

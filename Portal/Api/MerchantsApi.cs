@@ -10,8 +10,8 @@ internal static class MerchantsApi
     public static void MapMerchantsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapApiGroup("merchants", "Merchants");
-        group.MapPost("/", RegisterAsync).WithName("RegisterMerchant")
-            .WithSummary("Register a merchant (a merchant key registers its own business; staff register new ones). 409 if the CAC number is taken.");
+        group.MapPost("/", RegisterAsync).RequireAuthorization(PortalPolicies.MerchantOrAdmin).WithName("RegisterMerchant")
+            .WithSummary("Register a merchant (a merchant key registers its own business; admins register new ones, Compliance is read-only). 409 if the CAC number is taken.");
         group.MapGet("/", ListAsync).RequireAuthorization(PortalPolicies.Admin).WithName("ListMerchants")
             .WithSummary("Merchants newest first (or by name with name_prefix), cursor-paged, filterable by status and exact CAC number.");
         group.MapGet("/{merchantId}", GetAsync).WithName("GetMerchant")
@@ -80,7 +80,7 @@ internal static class MerchantsApi
             return Problem(result);
         }
 
-        var items = result.Value!.Items.Select(m => new SummaryDto("mer_" + m.Id.ToString("N"), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
+        var items = result.Value!.Items.Select(m => new SummaryDto(MerchantIds.Display(m.Id), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
         return TypedResults.Ok(new ListBody(items, items.Count, result.Value.NextCursor));
     }
 
@@ -108,8 +108,7 @@ internal static class MerchantsApi
 
     private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
 
-    private static Guid? ParseId(string value) =>
-        value.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+    private static Guid? ParseId(string value) => MerchantIds.Parse(value);
 
     private static Results<Created<CreatedBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<Merchant> result) => result.Outcome switch
     {

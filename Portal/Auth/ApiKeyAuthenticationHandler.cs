@@ -13,7 +13,9 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyService apiKeys)
+    ApiKeyService apiKeys,
+    MerchantKeyGate gate,
+    IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -31,6 +33,11 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key was not accepted.");
         }
 
+        if (await gate.RefusalAsync(identity.MerchantId, Context.RequestAborted) is { } refusal)
+        {
+            return AuthenticateResult.Fail(new MerchantRefusedException(refusal));
+        }
+
         var claims = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, identity.CreatedBy),
@@ -43,12 +50,26 @@ internal sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(claims), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        // A valid key of a merchant that may not use it: say why (403), rather than a bare "who are you?" (401).
+        if ((await HandleAuthenticateOnceSafeAsync()).Failure is MerchantRefusedException refused)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = Context,
+                ProblemDetails = { Status = StatusCodes.Status403Forbidden, Title = "Merchant not permitted", Detail = refused.Message },
+            });
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
     }
+
+    /// <summary>The authentication failure of a genuine key whose merchant may not use it; its message is shown to the caller.</summary>
+    private sealed class MerchantRefusedException(string message) : Exception(message);
 }
 
 /// <summary>The API's authentication: merchant API keys and staff bearer tokens behind one policy scheme; never the cookie (no CSRF surface on the API).</summary>
@@ -65,5 +86,5 @@ public static class ApiAuthentication
     internal static string SelectScheme(HttpContext context) =>
         ReadBearer(context.Request) is { } token && token.StartsWith(ApiKeyService.SecretPrefix, StringComparison.Ordinal)
             ? ApiKeyAuthenticationHandler.SchemeName
-            : Microsoft.AspNetCore.Identity.IdentityConstants.BearerScheme;
+            : StaffTokenAuthenticationHandler.SchemeName;
 }

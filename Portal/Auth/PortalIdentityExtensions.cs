@@ -37,6 +37,7 @@ public static class PortalIdentityExtensions
             }));
         services.AddAuthentication()
             .AddBearerToken(IdentityConstants.BearerScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, StaffTokenAuthenticationHandler>(StaffTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(ApiAuthentication.Scheme, "API key or staff bearer token", o => o.ForwardDefaultSelector = ApiAuthentication.SelectScheme);
 
@@ -58,8 +59,29 @@ public static class PortalIdentityExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalIdentityDbContext>()
+            .AddUserManager<PortalUserManager>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
+        services.AddSingleton<StaffCredentialCheck>();
+        services.AddSingleton<MerchantKeyGate>();
+        // The UI cookie carries the security stamp too: recheck it as often as tokens are, so a role change, lockout,
+        // disable or password reset ends browser sessions within the same time (stock Identity waits 30 minutes).
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = StaffCredentialCheck.MaxStaleness;
+            // A recheck rebuilds the principal from the store, which drops how the user signed in ("amr"): carry it over,
+            // or staff would lose the second factor the staff policies ask for at the first recheck.
+            o.OnRefreshingPrincipal = context =>
+            {
+                if (context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity && context.CurrentPrincipal is { } current)
+                {
+                    identity.AddClaims(current.FindAll("amr"));
+                }
+
+                return Task.CompletedTask;
+            };
+        });
 
         // Read settings when options are built, not while services are registered, so every configuration source counts.
         services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>

@@ -21,6 +21,9 @@ public static class PortalPolicies
     public const string Compliance = "compliance";
     public const string Staff = "staff";
 
+    /// <summary>Writes a merchant makes for itself and an Admin for any merchant. Compliance is read-only (PCI DSS 7.2).</summary>
+    public const string MerchantOrAdmin = "merchant-or-admin";
+
     /// <summary>Any signed-in portal user (UI cookie); staff only with their second factor. Services check what each may reach.</summary>
     public const string SignedIn = "signed-in";
 
@@ -35,6 +38,7 @@ public static class PortalPolicies
             .AddPolicy(Admin, p => p.RequireRole(PortalRoles.Admin).AddRequirements(new StaffMfaRequirement()))
             .AddPolicy(Compliance, p => p.RequireRole(PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()))
             .AddPolicy(Staff, p => p.RequireRole(PortalRoles.Admin, PortalRoles.Compliance).AddRequirements(new StaffMfaRequirement()))
+            .AddPolicy(MerchantOrAdmin, p => p.RequireRole(PortalRoles.Merchant, PortalRoles.Admin).AddRequirements(new StaffMfaRequirement()))
             .AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
                 .RequireRole(PortalRoles.All).AddRequirements(new StaffMfaRequirement()));
         return services;

@@ -35,6 +35,36 @@ public sealed class MerchantServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Register_refuses_compliance_and_audits_the_attempt()
+    {
+        var compliance = new Actor("user-c", "c@portal.example", "Compliance", null, "10.0.0.2");
+
+        var result = await _service.RegisterAsync(compliance, new RegisterMerchantRequest("Lagos Crafts Ltd", "314159", "hello@lagoscrafts.example"));
+
+        result.Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        result.Message!.ShouldContain("read-only");
+        var events = await _bed.Audit.QueryAsync(new AuditQuery(Action: "merchant.created", ActorId: "user-c"));
+        events.Events.ShouldContain(e => e.Outcome == AuditOutcome.Denied);
+    }
+
+    [Fact]
+    public async Task Compliance_cannot_take_or_decide_a_kyc_case_and_each_attempt_is_audited()
+    {
+        var compliance = new Actor("user-c", "c@portal.example", "Compliance", null, "10.0.0.2");
+        var submitted = await SubmittedAsync();
+
+        var assigned = await _service.AssignAsync(compliance, submitted.Id, submitted.Version);
+        var approved = await _service.ReviewAsync(compliance, submitted.Id, ReviewDecision.Approve, null, submitted.Version);
+
+        assigned.Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        approved.Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        (await _service.GetOwnAsync(_merchant))!.Status.ShouldBe(MerchantStatus.Submitted);
+        var denied = (await _bed.Audit.QueryAsync(new AuditQuery(ActorId: "user-c"))).Events.Where(e => e.Outcome == AuditOutcome.Denied).Select(e => e.Action).ToList();
+        denied.ShouldContain("merchant.assigned");
+        denied.ShouldContain("merchant.approve");
+    }
+
+    [Fact]
     public async Task A_draft_saves_step_by_step_and_resumes_with_every_field()
     {
         var form = new KybForm { BusinessName = "Lagos Crafts Ltd", CacNumber = "314159", BusinessType = BusinessType.Partnership, RegisteredAddress = "14 Admiralty Way", Industry = "Retail" };
