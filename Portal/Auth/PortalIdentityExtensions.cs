@@ -67,21 +67,8 @@ public static class PortalIdentityExtensions
         services.AddSingleton<MerchantKeyGate>();
         // The UI cookie carries the security stamp too: recheck it as often as tokens are, so a role change, lockout,
         // disable or password reset ends browser sessions within the same time (stock Identity waits 30 minutes).
-        services.Configure<SecurityStampValidatorOptions>(o =>
-        {
-            o.ValidationInterval = StaffCredentialCheck.MaxStaleness;
-            // A recheck rebuilds the principal from the store, which drops how the user signed in ("amr"): carry it over,
-            // or staff would lose the second factor the staff policies ask for at the first recheck.
-            o.OnRefreshingPrincipal = context =>
-            {
-                if (context.NewPrincipal?.Identity is System.Security.Claims.ClaimsIdentity identity && context.CurrentPrincipal is { } current)
-                {
-                    identity.AddClaims(current.FindAll("amr"));
-                }
-
-                return Task.CompletedTask;
-            };
-        });
+        // (StaffSessions carries the second factor and the session over each recheck.)
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = StaffCredentialCheck.MaxStaleness);
 
         // Read settings when options are built, not while services are registered, so every configuration source counts.
         services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>
