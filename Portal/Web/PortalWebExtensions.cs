@@ -43,6 +43,7 @@ internal static class PortalWebExtensions
                 });
             };
         });
+        services.AddSingleton<StorageHealthCheck>(); // one instance, so its short cache holds across requests
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>());
         return services;
@@ -106,7 +107,7 @@ internal static class PortalWebExtensions
     public static void MapPortalHealthChecks(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync }).AllowAnonymous();
     }
 
     public static void MapPortalApiReference(this WebApplication app)
