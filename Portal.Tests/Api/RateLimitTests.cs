@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Api;
@@ -90,5 +91,19 @@ public sealed class RateLimitTests
 
         ((int)get.StatusCode).ShouldBeOneOf(404, 405);
         ((int)post.StatusCode).ShouldBeOneOf(400, 404, 405);
+    }
+
+    // A page added to the account folder later is limited without anyone remembering to: the policy comes from the folder.
+    [Fact]
+    public async Task Every_account_page_carries_the_sign_in_limit()
+    {
+        await using var factory = new PortalFactory();
+        using var client = factory.CreateClient();
+        var endpoints = factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Components.Endpoints.ComponentTypeMetadata>()?.Type.Namespace == "Portal.Components.Account.Pages")
+            .ToList();
+
+        endpoints.Select(e => e.RoutePattern.RawText).ShouldContain("/account/login");
+        endpoints.ShouldAllBe(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>()!.PolicyName == Portal.Web.PortalRateLimits.SignIn);
     }
 }
