@@ -72,6 +72,7 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<EmbeddedDataFolder>().Sub("outbox"),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
+        services.AddSingleton<IStorageProbe, EmbeddedStorageProbe>();
         return services;
     }
 }

@@ -21,6 +21,7 @@ var app = builder.Build();
 
 await app.InitializePortalStorageAsync();
 
+app.UsePortalForwardedHeaders();
 app.UsePortalErrorHandling();
 app.UsePortalSecurityHeaders();
 app.UseApiBodyLimit();

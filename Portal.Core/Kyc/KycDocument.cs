@@ -56,6 +56,18 @@ public sealed class KycOptions : IValidatableObject
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>Versions kept of one document of one merchant: one more upload of that document is refused (409).</summary>
+    [Range(1, 1000)]
+    public int MaxVersionsPerDocument { get; set; } = 20;
+
+    /// <summary>All of one merchant's stored versions together: an upload that would go past it is refused (413).</summary>
+    [Range(1024, 100L * 1024 * 1024 * 1024)]
+    public long MaxBytesPerMerchant { get; set; } = 200 * 1024 * 1024;
+
+    /// <summary>Uploads one merchant may start per minute (429 beyond), so a script cannot fill storage or the audit log.</summary>
+    [Range(1, 10_000)]
+    public int UploadsPerMinutePerMerchant { get; set; } = 30;
+
     /// <summary>Built-in requirements for business types the configuration does not list; any other type needs all four.</summary>
     public static readonly IReadOnlyDictionary<BusinessType, DocumentType[]> DefaultRequiredDocuments = new Dictionary<BusinessType, DocumentType[]>
     {
@@ -80,6 +92,12 @@ public sealed class KycOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (MaxBytesPerMerchant < MaxUploadBytes)
+        {
+            yield return new ValidationResult($"Kyc:MaxBytesPerMerchant ({MaxBytesPerMerchant}) must be at least Kyc:MaxUploadBytes ({MaxUploadBytes}).",
+                [nameof(MaxBytesPerMerchant), nameof(MaxUploadBytes)]);
+        }
+
         if (SlaWarningHours >= SlaBreachHours)
         {
             yield return new ValidationResult($"Kyc:SlaWarningHours ({SlaWarningHours}) must be less than Kyc:SlaBreachHours ({SlaBreachHours}).",
@@ -98,6 +116,9 @@ public sealed class KycOptions : IValidatableObject
 public interface IKycDocumentRecords
 {
     Task AddAsync(KycDocumentVersion version, CancellationToken cancellationToken);
+
+    /// <summary>Withdraws a version recorded by an upload that may not stand (the application was decided while it streamed in).</summary>
+    Task RemoveAsync(Guid merchantId, DocumentType type, string versionId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sets the review state of one version if its state is still <paramref name="expectedState"/> (optimistic concurrency:

@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
@@ -11,6 +12,14 @@ public enum UploadOutcome
     UnsupportedFormat,
     TooLarge,
     Locked,
+    /// <summary>The document already has <see cref="KycOptions.MaxVersionsPerDocument"/> versions.</summary>
+    VersionLimit,
+    /// <summary>The merchant's stored versions would pass <see cref="KycOptions.MaxBytesPerMerchant"/>.</summary>
+    StorageQuota,
+    /// <summary>More than <see cref="KycOptions.UploadsPerMinutePerMerchant"/> uploads this minute.</summary>
+    RateLimited,
+    /// <summary>The case kept changing while the upload was recorded; nothing was kept.</summary>
+    Conflict,
 }
 
 public sealed record UploadResult(UploadOutcome Outcome, KycDocumentVersion? Version = null, string? Message = null);
@@ -34,9 +43,20 @@ public sealed record DocumentReviewResult(DocumentReviewOutcome Outcome, string?
 /// every version kept) and audited downloads. A merchant reaches only its own documents; another merchant's look unknown.
 /// </summary>
 public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, IAuditLog audit,
-    IOptions<KycOptions> options, TimeProvider clock)
+    IOptions<KycOptions> options, TimeProvider clock) : IDisposable
 {
+    // Per merchant, checked in the service so that the API and the uploader screen share one budget.
+    private readonly PartitionedRateLimiter<Guid> _uploads = PartitionedRateLimiter.Create<Guid, Guid>(merchantId =>
+        RateLimitPartition.GetFixedWindowLimiter(merchantId, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.Value.UploadsPerMinutePerMerchant,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
+
+    public void Dispose() => _uploads.Dispose();
 
     public async Task<IReadOnlyList<DocumentRequirement>?> RequirementsAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
     {
@@ -81,7 +101,21 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             return new UploadResult(UploadOutcome.Locked, Message: $"The application is {MerchantService.Describe(merchant.Status)}; documents can no longer change.");
         }
 
-        await using var intake = await DocumentIntake.OpenAsync(content, options.Value.MaxUploadBytes, cancellationToken);
+        if (RateLimited(merchantId) is { } tooFast)
+        {
+            return tooFast;
+        }
+
+        var versions = await records.ListAsync(merchantId, cancellationToken);
+        if (await QuotaProblemAsync(actor, merchantId, type, versions, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        // The quota left (when smaller than the per-file limit) is enforced while streaming, like the file size.
+        var stored = versions.Sum(v => v.Length);
+        var quotaLeft = options.Value.MaxBytesPerMerchant - stored;
+        await using var intake = await DocumentIntake.OpenAsync(content, Math.Min(options.Value.MaxUploadBytes, quotaLeft), cancellationToken);
         if (intake is null)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "not a PDF, JPEG or PNG"), cancellationToken);
@@ -93,6 +127,11 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         {
             versionId = await store.PutAsync(Key(merchantId, type), intake, DocumentIntake.ContentType(intake.Format), cancellationToken);
         }
+        catch (DocumentTooLargeException ex) when (ex.MaxBytes == quotaLeft && quotaLeft < options.Value.MaxUploadBytes)
+        {
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
+            return StorageQuotaReached(stored);
+        }
         catch (DocumentTooLargeException ex)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "too large"), cancellationToken);
@@ -102,8 +141,89 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         var version = new KycDocumentVersion(merchantId, type, versionId, intake.Format, intake.BytesRead, intake.Sha256, clock.GetUtcNow(),
             actor.Name ?? actor.UserId ?? "merchant", DocumentState.Uploaded, null);
         await records.AddAsync(version, cancellationToken);
+        if (await MoveCaseOnAsync(actor, merchantId, type) is { } withdrawn)
+        {
+            await records.RemoveAsync(merchantId, type, versionId, CancellationToken.None);
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} {withdrawn.Detail}"), CancellationToken.None);
+            return withdrawn.Result;
+        }
+
         await audit.AppendAsync(actor, new AuditEntry("kyc.document_uploaded", AuditOutcome.Success, Target(merchantId, type), $"version={versionId} sha256={intake.Sha256}"), cancellationToken);
         return new UploadResult(UploadOutcome.Stored, version);
+    }
+
+    /// <summary>Null when the merchant may start one more upload this minute. Refusals are not audited: a flood of them would fill the log.</summary>
+    private UploadResult? RateLimited(Guid merchantId)
+    {
+        using var lease = _uploads.AttemptAcquire(merchantId);
+        return lease.IsAcquired ? null : new UploadResult(UploadOutcome.RateLimited,
+            Message: $"At most {options.Value.UploadsPerMinutePerMerchant} uploads a minute per merchant. Wait a minute and try again.");
+    }
+
+    /// <summary>The versions-per-document limit, then whether any storage quota is left; null when the upload may go ahead.</summary>
+    private async Task<UploadResult?> QuotaProblemAsync(Actor actor, Guid merchantId, DocumentType type, IReadOnlyList<KycDocumentVersion> versions,
+        CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (versions.Count(v => v.Type == type) >= limits.MaxVersionsPerDocument)
+        {
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "version limit"), cancellationToken);
+            return new UploadResult(UploadOutcome.VersionLimit,
+                Message: $"{DocumentTypeNames.Describe(type)} already has {limits.MaxVersionsPerDocument} versions, the most kept per document. Ask your reviewer before replacing it again.");
+        }
+
+        var stored = versions.Sum(v => v.Length);
+        if (stored >= limits.MaxBytesPerMerchant)
+        {
+            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
+            return StorageQuotaReached(stored);
+        }
+
+        return null;
+    }
+
+    private UploadResult StorageQuotaReached(long stored) => new(UploadOutcome.StorageQuota,
+        Message: $"Your documents may take at most {Megabytes(options.Value.MaxBytesPerMerchant)} MB in total and {Megabytes(stored)} MB is used. Upload a smaller file or ask your reviewer.");
+
+    private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A new file changes what a reviewer decides on. While a decision can be taken (submitted, in review) the upload moves
+    /// the case's version on, with a line in its history, so a decision made on what the reviewer read before this file
+    /// conflicts instead of approving it unseen. The record is written first: a decision that checked the documents before
+    /// it and committed before this step is seen here, and the upload is withdrawn (the second value says why). Not
+    /// cancellable: once the record is written, it is either covered by the version change or withdrawn.
+    /// </summary>
+    private async Task<(UploadResult Result, string Detail)?> MoveCaseOnAsync(Actor actor, Guid merchantId, DocumentType type)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (await merchants.GetAsync(merchantId, CancellationToken.None) is not { } merchant)
+            {
+                return (new UploadResult(UploadOutcome.NotFound, Message: "No such merchant."), "merchant gone");
+            }
+
+            if (merchant.Status is MerchantStatus.Approved or MerchantStatus.Rejected)
+            {
+                return (new UploadResult(UploadOutcome.Locked, Message: $"The application was {MerchantService.Describe(merchant.Status)} while the file uploaded; documents can no longer change."),
+                    $"application {merchant.Status} during upload");
+            }
+
+            if (merchant.Status is not (MerchantStatus.Submitted or MerchantStatus.InReview))
+            {
+                return null; // a draft or an application sent back to the merchant: no decision can be taken on it
+            }
+
+            var now = clock.GetUtcNow();
+            var change = new MerchantHistoryEntry(merchantId, now, actor.Name ?? actor.UserId ?? "merchant", actor.Role,
+                $"{DocumentTypeNames.Describe(type)} uploaded", merchant.Status, null);
+            if (await merchants.UpdateAsync(merchant with { UpdatedAt = now, Version = merchant.Version + 1 }, merchant.Version, change, CancellationToken.None) == MerchantWriteOutcome.Done)
+            {
+                return null;
+            }
+        }
+
+        return (new UploadResult(UploadOutcome.Conflict, Message: "The application kept changing while the file uploaded. Try again."), "case kept changing");
     }
 
     /// <summary>

@@ -117,13 +117,16 @@ public sealed class WebhookUrlPolicy(IOptionsMonitor<WebhookOptions> options)
         }
     }
 
-    /// <summary>Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT, unspecified, multicast and similar ranges.</summary>
+    /// <summary>
+    /// Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT, unspecified, multicast and similar ranges.
+    /// An IPv6 address that carries an IPv4 one (mapped, IPv4-compatible, NAT64, 6to4) is judged by the IPv4 address it reaches.
+    /// </summary>
     public static bool IsInternal(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && TunnelledIPv4(address) is { } embedded)
         {
-            address = address.MapToIPv4();
+            address = embedded;
         }
 
         if (IPAddress.IsLoopback(address))
@@ -151,11 +154,35 @@ public sealed class WebhookUrlPolicy(IOptionsMonitor<WebhookOptions> options)
             var b = address.GetAddressBytes();
             return address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
                 || (b[0] & 0xFE) == 0xFC                    // fc00::/7 unique local
-                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8); // documentation
+                || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) // documentation
+                || (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01) // 64:ff9b:1::/48 local-use NAT64: a site's own translator
+                || address.IsIPv6Teredo;                    // 2001::/32 Teredo tunnels into IPv4 space; no webhook receiver lives there
         }
 
         return true;
     }
+
+    /// <summary>
+    /// The IPv4 address an IPv6 address reaches through a translator or tunnel: IPv4-mapped (::ffff:0:0/96), IPv4-compatible
+    /// (::/96, which also covers :: and ::1), NAT64's well-known prefix (64:ff9b::/96) and 6to4 (2002::/16). Null for any other.
+    /// </summary>
+    private static IPAddress? TunnelledIPv4(IPAddress address)
+    {
+        var b = address.GetAddressBytes();
+        if (address.IsIPv4MappedToIPv6 || b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
+        {
+            return new IPAddress(b.AsSpan(12, 4));
+        }
+
+        if (b.AsSpan(0, 12).SequenceEqual(Nat64WellKnownPrefix))
+        {
+            return new IPAddress(b.AsSpan(12, 4));
+        }
+
+        return b[0] == 0x20 && b[1] == 0x02 ? new IPAddress(b.AsSpan(2, 4)) : null;
+    }
+
+    private static readonly byte[] Nat64WellKnownPrefix = [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0];
 }
 
 /// <summary>The webhook host resolved only to addresses the portal will not connect to.</summary>

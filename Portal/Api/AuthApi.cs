@@ -20,6 +20,7 @@ internal static class AuthApi
         app.MapGroup("/api/v1/auth").WithTags("Authentication").DisableAntiforgery()
             .MapPost("/token", IssueTokenAsync)
             .AllowAnonymous()
+            .RequireRateLimiting(Portal.Web.PortalRateLimits.SignIn)
             .WithName("IssueStaffToken")
             .WithSummary("Exchange a staff email, password and TOTP code for a bearer token.");
     }

@@ -17,6 +17,8 @@ internal static class KycDocumentsApi
         var group = app.MapApiGroup("merchants/{merchantId}/documents", "KYC documents");
         group.MapGet("/", ListAsync).WithName("ListKycDocuments").WithSummary("Required documents and the state of each (missing, uploaded, accepted, rejected).");
         group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit)).WithName("UploadKycDocument")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Upload a new version (PDF, JPEG or PNG, decided by the file's bytes) as the raw request body.");
         // A document URL answers 404 to anyone who may not see it, anonymous callers included: whether a merchant or a
         // version exists is not given away. The API credential is still authenticated (AllowAnonymous only skips the challenge).
@@ -54,6 +56,10 @@ internal static class KycDocumentsApi
             UploadOutcome.UnsupportedFormat => TypedResults.Problem(title: "Unsupported file", detail: result.Message, statusCode: StatusCodes.Status415UnsupportedMediaType),
             UploadOutcome.TooLarge => TypedResults.Problem(title: "File too large", detail: result.Message, statusCode: StatusCodes.Status413PayloadTooLarge),
             UploadOutcome.Locked => TypedResults.Problem(title: "Application closed", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            UploadOutcome.VersionLimit => TypedResults.Problem(title: "Too many versions", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
+            UploadOutcome.StorageQuota => TypedResults.Problem(title: "Storage quota reached", detail: result.Message, statusCode: StatusCodes.Status413PayloadTooLarge),
+            UploadOutcome.RateLimited => RetryAfterMinute(context, TypedResults.Problem(title: "Too many uploads", detail: result.Message, statusCode: StatusCodes.Status429TooManyRequests)),
+            UploadOutcome.Conflict => TypedResults.Problem(title: "Application changed", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
             _ => NotFound(),
         };
     }
@@ -86,6 +92,12 @@ internal static class KycDocumentsApi
         DocumentFormat.Jpeg => "jpg",
         _ => "png",
     };
+
+    private static ProblemHttpResult RetryAfterMinute(HttpContext context, ProblemHttpResult problem)
+    {
+        context.Response.Headers.RetryAfter = "60";
+        return problem;
+    }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound);
 }

@@ -1,11 +1,8 @@
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Options;
 using MudBlazor.Services;
-using Portal.Auth;
 using Portal.Components;
 using Portal.Components.Account;
 using Scalar.AspNetCore;
@@ -25,6 +22,7 @@ internal static class PortalWebExtensions
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
         services.AddPortalDataProtection();
+        services.AddPortalForwardedHeaders();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["trace_id"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -34,18 +32,7 @@ internal static class PortalWebExtensions
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                if (!IsAuthRequest(context.Request))
-                {
-                    return RateLimitPartition.GetNoLimiter("none");
-                }
-
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<PortalAuthOptions>>().Value.AuthRequestsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    "auth:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"),
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
+            o.AddPortalPolicies();
             o.OnRejected = async (ctx, token) =>
             {
                 ctx.HttpContext.Response.Headers.RetryAfter = "60";
@@ -56,6 +43,7 @@ internal static class PortalWebExtensions
                 });
             };
         });
+        services.AddSingleton<StorageHealthCheck>(); // one instance, so its short cache holds across requests
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>());
         return services;
@@ -70,13 +58,6 @@ internal static class PortalWebExtensions
         services.AddScoped<SignInAudit>();
         return services;
     }
-
-    // POSTs that guess or create credentials: sign-in, sign-up, password reset, MFA, API tokens.
-    private static readonly string[] AuthPaths =
-        ["/account/login", "/account/login-2fa", "/account/login-recovery", "/account/register", "/account/forgot-password", "/account/resend-confirmation", "/api/v1/auth/token"];
-
-    private static bool IsAuthRequest(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && AuthPaths.Any(p => request.Path.Equals(p, StringComparison.OrdinalIgnoreCase));
 
     public static void UsePortalErrorHandling(this WebApplication app)
     {
@@ -126,7 +107,7 @@ internal static class PortalWebExtensions
     public static void MapPortalHealthChecks(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync }).AllowAnonymous();
     }
 
     public static void MapPortalApiReference(this WebApplication app)

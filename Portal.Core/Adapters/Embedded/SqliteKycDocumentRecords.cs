@@ -41,6 +41,15 @@ internal sealed class SqliteKycDocumentRecords : IKycDocumentRecords
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task RemoveAsync(Guid merchantId, DocumentType type, string versionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM kyc_documents WHERE merchant_id = $merchant AND type = $type AND version_id = $version";
+        command.With("$merchant", merchantId.ToString()).With("$type", type.ToString()).With("$version", versionId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<bool> SetStateAsync(Guid merchantId, DocumentType type, string versionId, DocumentState expectedState, DocumentState state, string? reason,
         CancellationToken cancellationToken)
     {

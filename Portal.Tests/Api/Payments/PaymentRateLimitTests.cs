@@ -39,6 +39,23 @@ public sealed class PaymentRateLimitTests : IAsyncLifetime
         Array.ForEach(responses, r => r.Dispose());
     }
 
+    // The limit is the endpoint's own (checked in its handler, per merchant), so every spelling routing sends there meets it.
+    [Theory]
+    [InlineData("/api/v1/payments/")]
+    [InlineData("/API/V1/Payments")]
+    [InlineData("/api/v1/%70ayments")]
+    public async Task The_payment_limit_holds_whatever_the_spelling_of_the_path(string path)
+    {
+        var (_, key) = await _factory.ApprovedMerchantKeyAsync();
+        using var client = _factory.ClientWithBearer(key);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => client.PostAsync(new Uri(path, UriKind.Relative), Body(i))));
+
+        responses.Select(r => r.StatusCode).ShouldAllBe(s => s == HttpStatusCode.Created || s == HttpStatusCode.TooManyRequests);
+        responses.ShouldContain(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Array.ForEach(responses, r => r.Dispose());
+    }
+
     private static StringContent Body(int i) =>
         new($$"""{"amount": 700, "currency": "usd", "customer_id": "cus_{{i}}", "payment_method": "pm_card_visa", "order_id": "o-{{i}}"}""", Encoding.UTF8, "application/json");
 }

@@ -19,6 +19,7 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
     private SwappableStore _store = default!;
     private MerchantService _merchants = default!;
     private KycDocumentService _documents = default!;
+    private readonly KycOptions _options = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -28,7 +29,7 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
         var merchantStore = new SqliteMerchantStore(db);
         _merchants = new MerchantService(merchantStore, new MerchantPiiVault(_bed.Keys), new MerchantCursor(_bed.Keys), _bed.Audit, _bed.Clock);
         _store = new SwappableStore(new EncryptedFileDocumentStore(_bed.PathOf("documents"), _bed.Keys, _bed.Clock));
-        _documents = new KycDocumentService(_store, new SqliteKycDocumentRecords(db), merchantStore, _bed.Audit, Options.Create(new KycOptions()), _bed.Clock);
+        _documents = new KycDocumentService(_store, new SqliteKycDocumentRecords(db), merchantStore, _bed.Audit, Options.Create(_options), _bed.Clock);
         await _merchants.SaveDraftAsync(_owner, KybForms.Complete("314159", businessType: BusinessType.SoleProprietorship, ownership: 100), null, Ct);
     }
 
@@ -38,12 +39,23 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
 
     private async Task<KycDocumentVersion> UploadAsync(Actor actor, byte fill)
     {
-        var pdf = new byte[200_000];
-        Array.Fill(pdf, fill);
-        "%PDF-1.7\n"u8.CopyTo(pdf);
-        var result = await _documents.UploadAsync(actor, MerchantId, DocumentType.BankStatement, new MemoryStream(pdf), Ct);
+        var result = await TryUploadAsync(DocumentType.BankStatement, fill);
         result.Outcome.ShouldBe(UploadOutcome.Stored);
         return result.Version!;
+    }
+
+    private Task<UploadResult> TryUploadAsync(DocumentType type, byte fill = (byte)'a', int length = 200_000)
+    {
+        var pdf = new byte[length];
+        Array.Fill(pdf, fill);
+        "%PDF-1.7\n"u8.CopyTo(pdf);
+        return _documents.UploadAsync(_owner, MerchantId, type, new MemoryStream(pdf), Ct);
+    }
+
+    private async Task<Merchant> SubmittedAsync()
+    {
+        var draft = await _merchants.GetOwnAsync(_owner, Ct);
+        return (await _merchants.SubmitAsync(_owner, KybForms.Complete("314159", businessType: BusinessType.SoleProprietorship, ownership: 100), draft!.Version, Ct)).Value!;
     }
 
     private async Task<IReadOnlyList<AuditEvent>> AuditAsync(string action) =>
@@ -102,6 +114,77 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
         (await AuditAsync("kyc.document_refused")).ShouldContain(e => e.Outcome == AuditOutcome.Failure && e.Detail == "application Rejected");
     }
 
+    [Fact]
+    public async Task An_upload_moves_the_case_version_on_so_an_approval_read_before_it_conflicts()
+    {
+        await UploadAsync(_owner, (byte)'a');
+        var seen = await SubmittedAsync();
+
+        await UploadAsync(_owner, (byte)'b');
+        var approval = await _merchants.ReviewAsync(_admin, MerchantId, ReviewDecision.Approve, null, seen.Version, Ct);
+
+        approval.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        var now = (await _merchants.GetAsync(_admin, MerchantId, Ct)).Value!;
+        now.Status.ShouldBe(MerchantStatus.Submitted);
+        now.Version.ShouldBe(seen.Version + 1);
+        (await _merchants.HistoryAsync(_admin, MerchantId, Ct)).ShouldContain(h => h.Change == "Bank statement uploaded");
+    }
+
+    [Fact]
+    public async Task An_upload_that_finishes_after_the_application_was_decided_is_withdrawn()
+    {
+        await UploadAsync(_owner, (byte)'a');
+        var seen = await SubmittedAsync();
+        // The approval lands while the file is still streaming into storage.
+        _store.BeforePut = async () => (await _merchants.ReviewAsync(_admin, MerchantId, ReviewDecision.Approve, null, seen.Version, Ct)).Succeeded.ShouldBeTrue();
+
+        var late = await TryUploadAsync(DocumentType.BankStatement, (byte)'b');
+
+        late.Outcome.ShouldBe(UploadOutcome.Locked);
+        (await _documents.VersionsAsync(_admin, MerchantId, Ct))!.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Uploads_past_the_versions_per_document_limit_are_refused_naming_the_limit()
+    {
+        _options.MaxVersionsPerDocument = 2;
+        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+
+        var third = await TryUploadAsync(DocumentType.BankStatement);
+
+        third.Outcome.ShouldBe(UploadOutcome.VersionLimit);
+        third.Message!.ShouldContain("2 versions");
+        (await TryUploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored); // the limit is per document
+    }
+
+    [Fact]
+    public async Task Uploads_past_the_merchants_storage_quota_are_refused_naming_the_quota_and_keep_nothing()
+    {
+        _options.MaxBytesPerMerchant = 500_000;
+        (await TryUploadAsync(DocumentType.BankStatement, length: 300_000)).Outcome.ShouldBe(UploadOutcome.Stored);
+
+        var over = await TryUploadAsync(DocumentType.DirectorId, length: 300_000);
+
+        over.Outcome.ShouldBe(UploadOutcome.StorageQuota);
+        over.Message!.ShouldContain("0.5 MB");
+        (await _documents.VersionsAsync(_owner, MerchantId, Ct))!.Count.ShouldBe(1);
+        (await TryUploadAsync(DocumentType.DirectorId, length: 150_000)).Outcome.ShouldBe(UploadOutcome.Stored); // what is left still fits
+    }
+
+    [Fact]
+    public async Task Uploads_faster_than_the_per_merchant_rate_are_refused_naming_the_rate()
+    {
+        _options.UploadsPerMinutePerMerchant = 2;
+        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await TryUploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+
+        var third = await TryUploadAsync(DocumentType.ProofOfAddress);
+
+        third.Outcome.ShouldBe(UploadOutcome.RateLimited);
+        third.Message!.ShouldContain("2 uploads a minute");
+    }
+
     /// <summary>Serves one version's stored bytes when another is asked for, as a storage-level swap would.</summary>
     private sealed class SwappableStore(IDocumentStore inner) : IDocumentStore
     {
@@ -109,8 +192,18 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
 
         public void Redirect(string asked, string served) => _redirects[asked] = served;
 
-        public Task<string> PutAsync(string documentKey, Stream content, string contentType, CancellationToken cancellationToken) =>
-            inner.PutAsync(documentKey, content, contentType, cancellationToken);
+        /// <summary>Runs while a put is under way (something else happening as the file streams in).</summary>
+        public Func<Task>? BeforePut { get; set; }
+
+        public async Task<string> PutAsync(string documentKey, Stream content, string contentType, CancellationToken cancellationToken)
+        {
+            if (BeforePut is { } during)
+            {
+                await during();
+            }
+
+            return await inner.PutAsync(documentKey, content, contentType, cancellationToken);
+        }
 
         public Task<Stream?> OpenReadAsync(string documentKey, string versionId, CancellationToken cancellationToken) =>
             inner.OpenReadAsync(documentKey, _redirects.GetValueOrDefault(versionId, versionId), cancellationToken);

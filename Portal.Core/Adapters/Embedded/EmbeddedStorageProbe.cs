@@ -1,0 +1,32 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Portal.Core.Adapters.Embedded;
+
+/// <summary>Reads each SQLite file's schema version: it opens the file and reads its header page, and nothing else.</summary>
+internal sealed class EmbeddedStorageProbe(
+    [FromKeyedServices("audit")] SqliteDatabase audit,
+    [FromKeyedServices("portal")] SqliteDatabase portal,
+    [FromKeyedServices("payments")] SqliteDatabase payments) : IStorageProbe
+{
+    public async Task<IReadOnlyList<string>> UnreachableAsync(CancellationToken cancellationToken)
+    {
+        var unreachable = new List<string>();
+        foreach (var (name, database) in new[] { ("audit", audit), ("portal", portal), ("payments", payments) })
+        {
+            try
+            {
+                await using var connection = await database.OpenReadAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA schema_version";
+                await command.ExecuteScalarAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                unreachable.Add(name);
+            }
+        }
+
+        return unreachable;
+    }
+}
