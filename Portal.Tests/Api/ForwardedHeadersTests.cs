@@ -68,6 +68,7 @@ public sealed class ForwardedHeadersTests
         // HSTS is sent on https only (and never for localhost), so it shows which scheme the portal believed.
         foreach (var (factory, https) in new[] { (direct, false), (proxied, true) })
         {
+            factory.WithSetting("AllowedHosts", "portal.example");
             using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://portal.example/") });
             using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
             request.Headers.Add("X-Forwarded-Proto", "https");

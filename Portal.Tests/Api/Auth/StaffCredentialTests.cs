@@ -236,7 +236,9 @@ public sealed class StaffCredentialTests(StaffCredentialTests.Fixture fixture) :
         ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim("amr", "mfa"));
         var cookie = scope.ServiceProvider.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
         var now = Clock.GetUtcNow();
-        return cookie.TicketDataFormat.Protect(new AuthenticationTicket(principal, new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) }, IdentityConstants.ApplicationScheme));
+        var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) };
+        scope.ServiceProvider.GetRequiredService<StaffSessions>().Begin(principal, properties); // as a real staff sign-in does
+        return cookie.TicketDataFormat.Protect(new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme));
     }
 
     private async Task<(PortalUser User, string Token)> StaffWithTokenAsync(string role)
