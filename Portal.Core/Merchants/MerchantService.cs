@@ -1,4 +1,5 @@
 using Portal.Core.Audit;
+using Portal.Core.Security;
 
 namespace Portal.Core.Merchants;
 
@@ -287,7 +288,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             return Invalid<MerchantListing>("limit", $"limit must be between 1 and {MaxPageSize}.");
         }
 
-        if (cacNumber is not null && !(cacNumber.Length == 6 && cacNumber.All(char.IsAsciiDigit)))
+        if (cacNumber is not null && !AsciiDigits.Are(cacNumber, 6))
         {
             return Invalid<MerchantListing>("cac_number", "cac_number is exactly 6 digits.");
         }

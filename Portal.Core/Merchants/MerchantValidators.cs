@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FluentValidation;
+using Portal.Core.Security;
 
 namespace Portal.Core.Merchants;
 
@@ -17,7 +18,7 @@ public static partial class MerchantRules
         .Must(v => v is null || v.Trim().Length is >= 2 and <= 120).WithMessage("The business name must be 2 to 120 characters.");
 
     public static IRuleBuilderOptions<T, string?> CacNumber<T>(this IRuleBuilder<T, string?> rule) => rule
-        .Must(v => v is not null && SixDigits().IsMatch(v.Trim())).WithMessage("The CAC registration number is exactly 6 digits.");
+        .Must(v => AsciiDigits.Are(v?.Trim(), 6)).WithMessage("The CAC registration number is exactly 6 digits (0-9).");
 
     public static IRuleBuilderOptions<T, string?> ContactEmail<T>(this IRuleBuilder<T, string?> rule) => rule
         .Must(v => !string.IsNullOrWhiteSpace(v)).WithMessage("Enter a contact email.")
@@ -30,17 +31,14 @@ public static partial class MerchantRules
         .Must(v => string.IsNullOrWhiteSpace(v) || (Uri.TryCreate(v.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Host.Contains('.', StringComparison.Ordinal)))
         .WithMessage("Enter a full web address, like https://example.com.");
 
-    [GeneratedRegex(@"^\d{6}$")]
-    private static partial Regex SixDigits();
-
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")]
     private static partial Regex Email();
 
     [GeneratedRegex(@"^\+?[0-9][0-9 \-]{6,18}[0-9]$")]
     private static partial Regex PhoneNumber();
 
-    [GeneratedRegex(@"^\d{10}$")]
-    internal static partial Regex Nuban();
+    /// <summary>A NUBAN bank account number: 10 ASCII digits.</summary>
+    public static bool IsNuban(string? value) => AsciiDigits.Are(value?.Trim(), 10);
 }
 
 /// <summary>POST /api/v1/merchants: the three fields of seed 004, done right.</summary>
@@ -143,7 +141,7 @@ public sealed class SettlementStepValidator : AbstractValidator<KybForm>
     {
         RuleFor(f => f.BankName).Must(v => v is not null && v.Trim().Length is >= 2 and <= 80).WithMessage("Enter the bank's name.");
         RuleFor(f => f.AccountName).Must(v => v is not null && v.Trim().Length is >= 2 and <= 120).WithMessage("Enter the account name.");
-        RuleFor(f => f.AccountNumber).Must(v => v is not null && MerchantRules.Nuban().IsMatch(v.Trim())).WithMessage("The account number is the 10-digit NUBAN.");
+        RuleFor(f => f.AccountNumber).Must(MerchantRules.IsNuban).WithMessage("The account number is the 10-digit NUBAN (0-9).");
     }
 }
 

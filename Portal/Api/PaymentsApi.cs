@@ -137,7 +137,7 @@ internal static class PaymentsApi
         int? size = null;
         if (limit is not null)
         {
-            if (int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            if (AsciiDigits.TryParse(limit, out int parsed))
             {
                 size = parsed;
             }
