@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
+using Portal.Core.Security;
 
 namespace Portal.Core.Kyc;
 
@@ -130,6 +131,11 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         if (trimmed is { Length: > 1000 })
         {
             return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "The reason is at most 1000 characters.");
+        }
+
+        if (!CardNumberRules.IsClean(trimmed))
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, CardNumberRules.Message);
         }
 
         if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
