@@ -95,6 +95,18 @@ public sealed class CardNumberFieldsTests(CardNumberFieldsTests.Fixture fixture)
         (await (await client.GetAsync("/api/v1/webhook_endpoints")).JsonAsync()).GetProperty("data").GetArrayLength().ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData("/api/v1/merchants", """{"business_name": "Acme", "cac_number": "271829", "contact_email": "a@b.co", "4111 1111 1111 1111": 1}""")]
+    [InlineData("/api/v1/webhook_endpoints", """{"url": "https://hooks.example.com/x", "enabled_events": ["*"], "4111111111111111": true}""")]
+    public async Task An_unknown_field_named_with_a_card_number_is_refused_without_echoing_it(string url, string json)
+    {
+        using var client = url.Contains("merchants", StringComparison.Ordinal) ? Factory.ClientWithBearer(fixture.AdminToken) : await MerchantAsync();
+        using var response = await client.PostAsync(url, Json(json));
+
+        var problem = await response.ShouldBeProblemAsync(400);
+        AssertNeverEchoedOrLogged(problem.ToString());
+    }
+
     private void AssertNeverEchoedOrLogged(string problem)
     {
         foreach (var part in new[] { "4111", "１１１１", "\u0661\u0661\u0661\u0661" })
