@@ -31,7 +31,7 @@ public static class CardNumberDetector
     public static readonly IReadOnlySet<string> IdPrefixes = new HashSet<string>(StringComparer.Ordinal)
     {
         "mer", "pay", "re", "evt", "we", "wd", "key", "sbx", "dp",
-        "pm", "pi", "ch", "py", "tok", "src", "cus", "card", "ba", "seti", "cs", "in", "ii", "sub", "txn", "po", "tr", "acct", "prod", "price", "du", "whe",
+        "pm", "pi", "ch", "py", "tok", "src", "cus", "card", "ba", "seti", "cs", "in", "ii", "sub", "txn", "po", "tr", "acct", "prod", "price", "du",
     };
 
     /// <summary>Scans every string, number and property name of a JSON document (escapes decoded). Invalid JSON is scanned as text.</summary>
