@@ -30,6 +30,7 @@ app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseApiJsonText();
 
 app.MapPortalHealthChecks();
 app.MapPortalApiReference();

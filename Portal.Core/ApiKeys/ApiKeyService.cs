@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Portal.Core.Audit;
+using Portal.Core.Security;
 
 namespace Portal.Core.ApiKeys;
 
@@ -35,6 +36,11 @@ public sealed class ApiKeyService(IApiKeyStore store, IAuditLog audit, TimeProvi
         if (trimmed.Length is < 1 or > 60)
         {
             return ApiKeyResult<CreatedApiKey>.Fail("Give the key a name of 1 to 60 characters.");
+        }
+
+        if (!CardNumberRules.IsClean(trimmed))
+        {
+            return ApiKeyResult<CreatedApiKey>.Fail("The key's name looks like a card number. Card numbers are never accepted or stored.");
         }
 
         var existing = await store.ListAsync(merchantId, cancellationToken);

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Merchants;
+using Portal.Core.Security;
 
 namespace Portal.Core.Kyc;
 
@@ -251,6 +252,11 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         if (trimmed is { Length: > 1000 })
         {
             return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "The reason is at most 1000 characters.");
+        }
+
+        if (!CardNumberRules.IsClean(trimmed))
+        {
+            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, CardNumberRules.Message);
         }
 
         if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)

@@ -1,4 +1,5 @@
 using Portal.Core.Audit;
+using Portal.Core.Security;
 
 namespace Portal.Core.Merchants;
 
@@ -44,6 +45,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
     private readonly KybFormValidator _kyb = new(clock);
     private readonly RegisterMerchantValidator _register = new();
+    private readonly KybDraftValidator _draft = new();
 
     public KybFormValidator Kyb => _kyb;
 
@@ -101,6 +103,12 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         if (!business.IsValid)
         {
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Complete the business details first.", Errors(business, Form));
+        }
+
+        var draft = _draft.Validate(form);
+        if (!draft.IsValid)
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Some fields hold what looks like a card number.", Errors(draft, Form));
         }
 
         var id = actor.MerchantId!.Value;
@@ -181,6 +189,11 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             ReviewDecision.RequestInformation => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.MoreInformationRequested, "more information requested", true),
             _ => throw new ArgumentOutOfRangeException(nameof(decision)),
         };
+        if (!CardNumberRules.IsClean(note))
+        {
+            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, CardNumberRules.Message, new Dictionary<string, string[]> { ["note"] = [CardNumberRules.Message] });
+        }
+
         if (needsNote && string.IsNullOrWhiteSpace(note))
         {
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Give a reason or message.", new Dictionary<string, string[]> { ["note"] = ["Give a reason or message for the merchant."] });
@@ -288,7 +301,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             return Invalid<MerchantListing>("limit", $"limit must be between 1 and {MaxPageSize}.");
         }
 
-        if (cacNumber is not null && !(cacNumber.Length == 6 && cacNumber.All(char.IsAsciiDigit)))
+        if (cacNumber is not null && !AsciiDigits.Are(cacNumber, 6))
         {
             return Invalid<MerchantListing>("cac_number", "cac_number is exactly 6 digits.");
         }

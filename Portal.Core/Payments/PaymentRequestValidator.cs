@@ -1,6 +1,7 @@
 using System.Net;
 using FluentValidation;
 using Microsoft.Extensions.Options;
+using Portal.Core.Security;
 
 namespace Portal.Core.Payments;
 
@@ -31,6 +32,11 @@ public sealed partial class PaymentRequestValidator : AbstractValidator<PaymentR
             .WithMessage("currency must be one of: " + string.Join(", ", o.Currencies) + ".");
         RuleFor(r => r.CustomerId).NotEmpty().MaximumLength(64).Matches(IdPattern()).OverridePropertyName("customer_id")
             .WithMessage("customer_id is required: 1 to 64 letters, digits, '_', '-', '.' or ':'.");
+        RuleFor(r => r.CustomerId).NoCardNumber().OverridePropertyName("customer_id");
+        RuleFor(r => r.PaymentMethod).NoCardNumber().OverridePropertyName("payment_method");
+        RuleFor(r => r.OrderId).NoCardNumber().OverridePropertyName("order_id");
+        RuleFor(r => r.DeviceId).NoCardNumber().OverridePropertyName("device_id");
+        RuleFor(r => r.Metadata).NoCardNumbers().OverridePropertyName("metadata");
         RuleFor(r => r.PaymentMethod).NotEmpty().Matches(TokenPattern()).OverridePropertyName("payment_method")
             .WithMessage("payment_method must be a payment method token such as pm_card_visa (never card details).");
         RuleFor(r => r.OrderId).MaximumLength(64).Matches(IdPattern()).When(r => r.OrderId is not null).OverridePropertyName("order_id")

@@ -188,6 +188,11 @@ public sealed class PaymentService(
             return PaymentResponse.Fail(PaymentOutcome.Invalid, "The refund has invalid fields", new Dictionary<string, string[]> { ["reason"] = ["reason: at most 500 characters."] });
         }
 
+        if (!CardNumberRules.IsClean(reason))
+        {
+            return PaymentResponse.Fail(PaymentOutcome.Invalid, "The refund has invalid fields", new Dictionary<string, string[]> { ["reason"] = [CardNumberRules.Message] });
+        }
+
         if (amount is <= 0)
         {
             return PaymentResponse.Fail(PaymentOutcome.Invalid, "The refund has invalid fields", new Dictionary<string, string[]> { ["amount"] = ["amount must be a positive whole number of minor units."] });
@@ -710,18 +715,12 @@ public sealed class PaymentService(
         : key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~')
             ? PaymentResponse.Fail(PaymentOutcome.Invalid, "The Idempotency-Key header is invalid",
                 new Dictionary<string, string[]> { ["Idempotency-Key"] = [$"Idempotency-Key must be 1 to {MaxKeyLength} visible ASCII characters."] })
-        // The key is stored with the payment, so a card number sent as the key would be stored too. Only a key that is
-        // nothing but a card number is refused: scanning inside keys would refuse about one random UUID in 50,000.
-        : IsCardNumber(key)
+        // The key is stored with the payment, so a card number sent as the key would be stored too. UUIDs and 32-hex keys
+        // are exempt id shapes, so a random key is never refused.
+        : CardNumberDetector.ContainsCardNumber(key)
             ? PaymentResponse.Fail(PaymentOutcome.Invalid, "The Idempotency-Key header is invalid",
                 new Dictionary<string, string[]> { ["Idempotency-Key"] = ["Idempotency-Key must not be a card number. Use a random value such as a UUID."] })
         : null;
-
-    private static bool IsCardNumber(string key)
-    {
-        var digits = key.Where(c => c is not (' ' or '-')).ToArray();
-        return digits.Length is >= 13 and <= 19 && digits.All(char.IsAsciiDigit) && CardNumberDetector.Luhn([.. digits.Select(c => c - '0')]);
-    }
 
     private static string DerivedKey(Guid merchantId, PaymentRequest r) =>
         "derived_" + Sha256Hex(string.Join('|', merchantId.ToString("N"), r.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Currency, r.CustomerId, r.OrderId));

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Portal.Core.Payments;
+using Portal.Core.Security;
 
 namespace Portal.Core.Webhooks;
 
@@ -36,6 +37,8 @@ public sealed class WebhookEndpointRequestValidator : AbstractValidator<WebhookE
             .Must(e => e is null || e.All(t => t == WebhookEndpoint.AllEvents || PaymentEventTypes.All.Contains(t)))
             .WithMessage("Event types must be * or one of: " + string.Join(", ", PaymentEventTypes.All) + ".");
         RuleFor(r => r.Description)
-            .Must(d => d is null || d.Trim().Length <= MaxDescription).WithMessage($"The description must be at most {MaxDescription} characters.");
+            .Must(d => d is null || d.Trim().Length <= MaxDescription).WithMessage($"The description must be at most {MaxDescription} characters.")
+            .NoCardNumber();
+        RuleFor(r => r.Url).NoCardNumber();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
 using Portal.Core.Audit;
+using Portal.Core.Security;
 
 namespace Portal.Api;
 
@@ -20,19 +21,27 @@ internal static class AuditApi
     public sealed record AuditPageDto(IReadOnlyList<AuditEventDto> Data, long? NextBefore, long Total);
 
     internal static async Task<Results<Ok<AuditPageDto>, ValidationProblem>> ListEventsAsync(
-        HttpContext context, IAuditLog audit, int? limit, long? before, string? action, CancellationToken cancellationToken)
+        HttpContext context, IAuditLog audit, string? limit, string? before, string? action, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > 500)
+        // Numbers arrive as strings so that "+5", " 5" or "５" are a named 400 like "abc", not a framework error.
+        var size = 50;
+        if (limit is not null && (!AsciiDigits.TryParse(limit, out size) || size is < 1 or > 500))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 500."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit must be an integer between 1 and 500."] });
         }
 
-        if (before is < 1)
+        long? beforeSequence = null;
+        if (before is not null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["before"] = ["before must be a positive sequence number."] });
+            if (!AsciiDigits.TryParse(before, out long sequence) || sequence < 1)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["before"] = ["before must be a positive sequence number."] });
+            }
+
+            beforeSequence = sequence;
         }
 
-        var page = await audit.QueryAsync(new AuditQuery(limit ?? 50, before, action), cancellationToken);
+        var page = await audit.QueryAsync(new AuditQuery(size, beforeSequence, action), cancellationToken);
         await audit.AppendAsync(context.ToActor(), new AuditEntry(AuditActions.AuditRead, AuditOutcome.Success, "audit_log", $"api rows={page.Events.Count}"), cancellationToken);
         return TypedResults.Ok(new AuditPageDto(
             page.Events.Select(e => new AuditEventDto(e.Sequence, e.Id.ToString(), e.OccurredAt, e.ActorId, e.ActorName, e.ActorRole,

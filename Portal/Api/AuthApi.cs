@@ -28,7 +28,8 @@ internal static class AuthApi
     public sealed record TokenRequest(
         [property: Required, EmailAddress, StringLength(254)] string Email,
         [property: Required, StringLength(256)] string Password,
-        [property: StringLength(10)] string? TotpCode);
+        // Six ASCII digits, optionally split in the middle as authenticator apps show them; Identity's own check would also take "+123456" or "0123456".
+        [property: RegularExpression("^[0-9]{3} ?[0-9]{3}$", ErrorMessage = "totp_code is the 6-digit code from your authenticator app.")] string? TotpCode);
 
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
 using Portal.Core.Merchants;
+using Portal.Core.Security;
 
 namespace Portal.Api;
 
@@ -55,7 +56,7 @@ internal static class MerchantsApi
         int? size = null;
         if (limit is not null)
         {
-            if (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            if (!AsciiDigits.TryParse(limit, out int parsed))
             {
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit must be an integer between 1 and {MerchantService.MaxPageSize}."] });
             }

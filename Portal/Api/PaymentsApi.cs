@@ -137,7 +137,7 @@ internal static class PaymentsApi
         int? size = null;
         if (limit is not null)
         {
-            if (int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            if (AsciiDigits.TryParse(limit, out int parsed))
             {
                 size = parsed;
             }
@@ -217,12 +217,14 @@ internal static class PaymentsApi
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        if (CardNumberDetector.ContainsCardNumber(bytes.Span))
+        if (CardNumberDetector.FieldWithCardNumber(bytes.Span) is { } cardField)
         {
-            return (null, TypedResults.Problem(title: "Card data is not accepted",
+            return (null, TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { [cardField.Length == 0 ? "body" : cardField] = [CardNumberRules.Message] },
+                title: "Card data is not accepted",
                 detail: "A value in the request looks like a card number. Send a payment method token (for example pm_card_visa) in payment_method; "
                     + "card numbers are never accepted, stored or logged.",
-                statusCode: StatusCodes.Status400BadRequest, type: "https://portal.example/problems/card-data-refused"));
+                type: "https://portal.example/problems/card-data-refused"));
         }
 
         try

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
+using Portal.Core.Security;
 using Portal.Core.Webhooks;
 
 namespace Portal.Api;
@@ -122,7 +123,7 @@ internal static class WebhooksApi
             errors["status"] = ["status must be one of: pending, succeeded, failed."];
         }
 
-        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size is < 1 or > WebhookService.MaxPageSize))
+        if (limit is not null && (!AsciiDigits.TryParse(limit, out size) || size is < 1 or > WebhookService.MaxPageSize))
         {
             errors["limit"] = [$"limit must be an integer between 1 and {WebhookService.MaxPageSize}."];
         }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Portal.Core.Security;
 
 namespace Portal.Web;
 
@@ -39,9 +40,10 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         });
     }
 
-    // The JSON reader's message names the path and position (for example "$.email | LineNumber: 0") but never echoes values.
+    // The JSON reader's path names the field (for example "$.email") but never echoes values; an unknown property's path is
+    // its name, which is left out when it looks like a card number.
     private static string BodyProblem(BadHttpRequestException bad) =>
         bad.InnerException is System.Text.Json.JsonException json
-            ? $"The request body is not valid JSON for this endpoint{(json.Path is { Length: > 0 } path ? $" at '{path}'" : "")}."
+            ? $"The request body is not valid JSON for this endpoint{(json.Path is { Length: > 0 } path && !CardNumberDetector.ContainsCardNumber(path) ? $" at '{path}'" : "")}."
             : "The request could not be read. Send a JSON body with Content-Type: application/json.";
 }
