@@ -217,6 +217,12 @@ internal static class PaymentsApi
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, cancellationToken);
         var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        // Checked first: the card-number scan decodes every string and would fail on invalid UTF-8 with a 500.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+        {
+            return (null, TypedResults.Problem(title: "Invalid request", detail: "The request body is not valid UTF-8.", statusCode: StatusCodes.Status400BadRequest));
+        }
+
         if (CardNumberDetector.ContainsCardNumber(bytes.Span))
         {
             return (null, TypedResults.Problem(title: "Card data is not accepted",

@@ -26,6 +26,12 @@ internal static class UsersApi
             return invalid;
         }
 
+        // JSON can put a null into a list declared non-null ("roles": [null]).
+        if (request.Roles.Any(role => role is null))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["roles"] = ["A role cannot be null."] });
+        }
+
         var change = await accounts.SetRolesAsync(context.ToActor(), userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
         if (!change.Found)
         {

@@ -110,6 +110,11 @@ internal static class PortalWebExtensions
                 throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
             }
 
+            if (RequestCharset.IsUndecodable(context.Request))
+            {
+                throw new BadHttpRequestException(RequestCharset.Problem, StatusCodes.Status415UnsupportedMediaType);
+            }
+
             context.Request.Body = new ApiBodyLimit(context.Request.Body, limit);
             await next();
         }));
