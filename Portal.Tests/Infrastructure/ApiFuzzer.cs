@@ -106,7 +106,10 @@ public sealed class ApiFuzzer
 
     // ---------------------------------------------------------------- systematic
 
-    /// <summary>Every mutation of one operation, once. The same list on every run.</summary>
+    /// <summary>
+    /// The base request of one operation first, then every path, query, body-level and content-type mutation, once: the
+    /// same list on every run. <see cref="FieldMutations"/> adds the per-property ones.
+    /// </summary>
     public IEnumerable<FuzzRequest> Systematic(ApiOperation op)
     {
         var url = Url(op, _ => null, null);
@@ -145,9 +148,18 @@ public sealed class ApiFuzzer
         {
             yield return Request(op, url, label, content);
         }
+    }
 
-        if (body is not null)
+    /// <summary>
+    /// Every hostile value in every body property, each missing property, and the Idempotency-Key variants: worth sending
+    /// only as a caller whose base request gets past authentication (the body is never read otherwise).
+    /// </summary>
+    public IEnumerable<FuzzRequest> FieldMutations(ApiOperation op)
+    {
+        var url = Url(op, _ => null, null);
+        if (op.BodySchema is not null)
         {
+            var body = BaseBody(op.BodySchema);
             foreach (var (property, _) in Properties(op.BodySchema!))
             {
                 foreach (var (label, raw) in _hostileValues)
