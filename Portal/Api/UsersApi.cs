@@ -35,6 +35,12 @@ internal static class UsersApi
             return invalid;
         }
 
+        // JSON can put a null into a list declared non-null ("roles": [null]).
+        if (request.Roles.Any(role => role is null))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["roles"] = ["A role cannot be null."] });
+        }
+
         var change = await accounts.SetRolesAsync(actor, userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
         if (!change.Found)
         {

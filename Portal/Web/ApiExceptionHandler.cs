@@ -23,6 +23,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
         {
             BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
                 (413, "Request body too large", "The request body is larger than this endpoint accepts."),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported media type", RequestCharset.Problem),
             BadHttpRequestException bad => (bad.StatusCode, "Invalid request", BodyProblem(bad)),
             _ => (500, "Something went wrong", "The request failed on our side. Quote the trace id if you contact support."),
         };

@@ -80,15 +80,22 @@ internal static class PortalWebExtensions
             // Endpoints that stream files declare their own limit (and enforce it while streaming).
             var largeBody = context.GetEndpoint()?.Metadata.GetMetadata<LargeBody>();
             var limit = largeBody?.MaxBytes ?? maxBytes;
+            // Refused before Kestrel's own limit is changed: Kestrel drains an unread body after the 413 up to its limit,
+            // and a limit below the declared length would reset the connection instead of delivering the answer.
+            if (context.Request.ContentLength > limit)
+            {
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+
             if (largeBody is not null && context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
             {
                 // Kestrel's server-wide ceiling would otherwise cut a configured upload limit above it short.
                 server.MaxRequestBodySize = limit;
             }
 
-            if (context.Request.ContentLength > limit)
+            if (RequestCharset.IsUndecodable(context.Request))
             {
-                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+                throw new BadHttpRequestException(RequestCharset.Problem, StatusCodes.Status415UnsupportedMediaType);
             }
 
             context.Request.Body = new ApiBodyLimit(context.Request.Body, limit);
