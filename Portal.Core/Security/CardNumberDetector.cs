@@ -68,7 +68,8 @@ public static class CardNumberDetector
         var i = 0;
         while (i < text.Length)
         {
-            if (IsIdChar(text[i]) && (i == 0 || !IsIdChar(text[i - 1])))
+            // An id may follow a dash or underscore ("merchant-<32 hex>@example.com", "x_pay_…"): try each start after one.
+            if (char.IsAsciiLetterOrDigit(text[i]) && (i == 0 || !char.IsAsciiLetterOrDigit(text[i - 1])))
             {
                 var end = i + 1;
                 while (end < text.Length && IsIdChar(text[end]))

@@ -73,6 +73,26 @@ public sealed class HttpBehaviourTests(HttpBehaviourTests.Fixture fixture) : ICl
         (await response.Content.ReadAsStringAsync()).ShouldContain("find that page");
     }
 
+    [Theory]
+    [InlineData("/")] // prerendered pages carry the signed-in user's data
+    [InlineData("/no/such/page")]
+    public async Task Pages_are_never_stored_by_browsers_or_proxies(string path)
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(path);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        response.Headers.CacheControl!.NoStore.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Static_assets_may_be_cached()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync("/css/portal.css");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (response.Headers.CacheControl?.NoStore ?? false).ShouldBeFalse();
+    }
+
     [Fact]
     public async Task Malformed_json_is_a_400_problem_and_changes_nothing()
     {

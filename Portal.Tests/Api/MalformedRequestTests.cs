@@ -75,7 +75,7 @@ public sealed class MalformedRequestTests(MalformedRequestTests.Fixture fixture)
 
         using var response = await client.PostAsync(path, body);
 
-        (await response.ShouldBeProblemAsync(400)).GetProperty("detail").GetString()!.ShouldContain("UTF-8");
+        (await response.ShouldBeProblemAsync(400)).GetProperty("errors").GetProperty("customer_id")[0].GetString()!.ShouldContain("UTF-8");
     }
 
     private async Task AssertRolesAsync(string userId, params string[] expected)

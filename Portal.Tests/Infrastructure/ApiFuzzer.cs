@@ -321,13 +321,13 @@ public sealed class ApiFuzzer
         return new FuzzRequest(op, url, labels.Count == 0 ? "base request" : string.Join("; ", labels), content.Body, content.ContentType, headers);
     }
 
-    private (string Label, string Json) RandomStringValue(Random random)
+    private static (string Label, string Json) RandomStringValue(Random random)
     {
         var text = RandomString(random);
         return ($"random string {Describe(text)}", JsonString(text, escapeNonAscii: random.Next(2) == 0));
     }
 
-    private (string Label, string Json) RandomJsonValue(Random random, int depth)
+    private static (string Label, string Json) RandomJsonValue(Random random, int depth)
     {
         switch (random.Next(depth > 4 ? 4 : 6))
         {
@@ -353,8 +353,8 @@ public sealed class ApiFuzzer
     }
 
     // Letters from many scripts and the characters that trip parsers: controls, bidi and zero-width marks, combining marks,
-    // non-ASCII digits, emoji (surrogate pairs) and, when included, lone surrogates.
-    private string RandomString(Random random)
+    // non-ASCII digits, emoji (surrogate pairs) and lone surrogates.
+    private static string RandomString(Random random)
     {
         var length = random.Next(10) switch
         {

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
-using Portal.Core.Audit;
 
 namespace Portal.Api;
 
@@ -20,16 +19,8 @@ internal static class UsersApi
     public sealed record RolesResponse(string UserId, IReadOnlyList<string> Roles);
 
     internal static async Task<Results<Ok<RolesResponse>, ValidationProblem, ProblemHttpResult>> SetRolesAsync(
-        string userId, SetRolesRequest request, HttpContext context, PortalAccounts accounts, IAuditLog audit)
+        string userId, SetRolesRequest request, HttpContext context, PortalAccounts accounts)
     {
-        var actor = context.ToActor();
-        // Separation of duties (PCI DSS 7.2): a role is granted or withdrawn by someone else, never by its holder.
-        if (string.Equals(userId.Trim(), actor.UserId, StringComparison.OrdinalIgnoreCase))
-        {
-            await audit.AppendAsync(actor, new AuditEntry(AuditActions.RolesChanged, AuditOutcome.Denied, $"user:{userId}", "own roles"));
-            return TypedResults.Problem(title: "Own roles", detail: "Nobody changes their own roles. Ask another admin.", statusCode: StatusCodes.Status403Forbidden);
-        }
-
         if (Validation.Validate(request) is { } invalid)
         {
             return invalid;
@@ -41,10 +32,15 @@ internal static class UsersApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["roles"] = ["A role cannot be null."] });
         }
 
-        var change = await accounts.SetRolesAsync(actor, userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
+        var change = await accounts.SetRolesAsync(context.ToActor(), userId, request.Roles.Distinct(StringComparer.Ordinal).ToList());
         if (!change.Found)
         {
             return TypedResults.Problem(title: "No such user", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        if (change.Own)
+        {
+            return TypedResults.Problem(title: "Own roles", detail: change.Error, statusCode: StatusCodes.Status403Forbidden);
         }
 
         return change.Succeeded

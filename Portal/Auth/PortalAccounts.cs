@@ -28,10 +28,19 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<Id
         return (user, []);
     }
 
-    /// <summary>Replaces a user's portal roles. An admin cannot remove their own Admin role (nobody could restore it).</summary>
+    /// <summary>
+    /// Replaces a user's portal roles. Separation of duties (PCI DSS 7.2): a role is granted or withdrawn by someone else,
+    /// never by its holder; the refused attempt is audited.
+    /// </summary>
     public async Task<RoleChange> SetRolesAsync(Actor actor, string userId, IReadOnlyCollection<string> newRoles)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (string.Equals(userId.Trim(), actor.UserId, StringComparison.OrdinalIgnoreCase))
+        {
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.RolesChanged, AuditOutcome.Denied, $"user:{userId}", "own roles"));
+            return RoleChange.OwnRoles;
+        }
+
         var unknown = newRoles.Where(r => !PortalRoles.All.Contains(r)).ToList();
         if (unknown.Count > 0)
         {
@@ -49,11 +58,6 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<Id
         if (user is null)
         {
             return RoleChange.NotFound;
-        }
-
-        if (user.Id == actor.UserId && !newRoles.Contains(PortalRoles.Admin))
-        {
-            return RoleChange.Invalid("You cannot remove your own Admin role.");
         }
 
         await EnsureRolesAsync();
@@ -89,9 +93,11 @@ public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<Id
     }
 }
 
-public sealed record RoleChange(bool Succeeded, bool Found, string? Error, IReadOnlyList<string> Roles)
+public sealed record RoleChange(bool Succeeded, bool Found, string? Error, IReadOnlyList<string> Roles, bool Own = false)
 {
     public static readonly RoleChange NotFound = new(false, false, null, []);
+
+    public static readonly RoleChange OwnRoles = new(false, true, "Nobody changes their own roles. Ask another admin.", [], Own: true);
 
     public static RoleChange Invalid(string error) => new(false, true, error, []);
 

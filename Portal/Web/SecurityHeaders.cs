@@ -28,7 +28,10 @@ internal static class SecurityHeaders
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/account"))
+            // Pages are prerendered with the signed-in user's data (a merchant record, a payment): no browser or proxy
+            // keeps a copy. Static assets keep their own caching.
+            var page = headers.ContentType.ToString().StartsWith("text/html", StringComparison.OrdinalIgnoreCase);
+            if (page || context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/account"))
             {
                 headers.CacheControl = "no-store";
             }

@@ -224,7 +224,7 @@ public sealed class StaffCredentialTests(StaffCredentialTests.Fixture fixture) :
 
         using var response = await RequestTokenAsync(user, fullwidth);
 
-        await response.ShouldBeProblemAsync(401);
+        (await response.ShouldBeProblemAsync(400)).GetProperty("errors").TryGetProperty("totp_code", out _).ShouldBeTrue();
     }
 
     /// <summary>The UI cookie a completed sign-in (password and TOTP) would set, issued now by the fake clock.</summary>

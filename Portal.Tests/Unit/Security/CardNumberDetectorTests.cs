@@ -45,6 +45,8 @@ public sealed class CardNumberDetectorTests
     [InlineData("pay_0190d8a7c2b14ef4111111111111111a")] // our own id (prefix + 32 hex) holding a Luhn-valid run
     [InlineData("0190d8a7c2b14ef4111111111111111a")] // a 32-hex id holding one
     [InlineData("41111111-1111-1111-8111-111111111111")] // a UUID whose first groups spell one
+    [InlineData("merchant-0190d8a7c2b14ef4111111111111111a@test.local")] // a 32-hex id after a dash, in an email address
+    [InlineData("order_0190d8a7c2b14ef4111111111111111a")] // and after an underscore
     [InlineData("pi_3MtwBwLkdIwHu7ix28a3tqPa")]
     [InlineData("b47453fc-c876-ce91-0467-0d66a14345d2, 01966115-5935-77c4-a26d-0d1ed01408e3")] // ids side by side
     [InlineData("+234 803 123 4567")] // 13 digits, not Luhn-valid
