@@ -42,7 +42,7 @@ public static class PortalIdentityExtensions
             .AddPolicyScheme(ApiAuthentication.Scheme, "API key or staff bearer token", o => o.ForwardDefaultSelector = ApiAuthentication.SelectScheme);
 
         services.AddDbContextFactory<PortalIdentityDbContext>((sp, options) =>
-            options.UseSqlite($"Data Source={sp.GetRequiredService<EmbeddedDataFolder>().File("identity.db")}"));
+            options.UseSqlite($"Data Source={sp.GetRequiredService<EmbeddedDataFolder>().Database("identity.db")}"));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalIdentityDbContext>>().CreateDbContext());
 
         services.AddIdentityCore<PortalUser>(options =>

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
-/// One SQLite file. Every connection gets WAL, a busy timeout and synchronous=NORMAL, which in WAL mode is durable
+/// One SQLite file, private to the portal's user. Every connection gets WAL, a busy timeout and synchronous=NORMAL, which in WAL mode is durable
 /// against a process kill (not power loss), measured as the right trade-off in DESIGN.md.
 /// </summary>
 internal sealed class SqliteDatabase
@@ -12,7 +12,8 @@ internal sealed class SqliteDatabase
 
     public SqliteDatabase(string path)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        PrivateFiles.EnsureExists(path);
         Path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
