@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Portal.Components.Account;
 using Portal.Core;
@@ -61,6 +62,8 @@ public static class PortalIdentityExtensions
             .AddEntityFrameworkStores<PortalIdentityDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        services.AddSingleton<TwoFactorSecretSealer>();
+        services.Replace(ServiceDescriptor.Scoped<IUserStore<PortalUser>, SealedTwoFactorUserStore>());
 
         // Read settings when options are built, not while services are registered, so every configuration source counts.
         services.AddOptions<IdentityOptions>().Configure<IOptions<PortalAuthOptions>>((o, auth) =>
