@@ -203,8 +203,8 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     }
 
     /// <summary>
-    /// The next batch rewrites the head from the stored tail, which would hide a truncation done while the portal was
-    /// stopped; say so at start-up, while the evidence is still there.
+    /// The next batch signs a new head over the stored tail, which would hide events cut from the end while the portal
+    /// was stopped; so a head that disagrees with the tail at start-up is logged, and that line is the record of it.
     /// </summary>
     private void WarnIfHeadDisagrees()
     {
@@ -212,7 +212,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         if (_lastSequence == 0 ? head is not null && head.Sequence > 0 : head is null || head.Sequence != _lastSequence || !string.Equals(head.Hash, _lastHash, StringComparison.Ordinal))
         {
             _logger.LogError(
-                "The audit log's signed head (event {HeadSequence}) does not match its newest stored event ({StoredSequence}): events may have been removed or the head replaced. Run the audit verification before new events are appended.",
+                "The audit log's signed head (event {HeadSequence}) does not match its newest stored event ({StoredSequence}): events were removed from the end or the head file was replaced or lost. The next audit event signs a new head over what is stored.",
                 head?.Sequence, _lastSequence);
         }
     }

@@ -152,6 +152,20 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_up_logs_a_head_that_disagrees_with_the_stored_log()
+    {
+        await AppendManyAsync(5);
+        await _log.DisposeAsync();
+        Sql("DELETE FROM audit_events WHERE sequence >= 4");
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([new Portal.Tests.Infrastructure.CapturingLoggerProvider(logs)]);
+
+        _log = new(new SqliteDatabase(DbPath), new AuditChain(_key), _clock, new Microsoft.Extensions.Logging.Logger<SqliteAuditLog>(loggers));
+
+        logs.ShouldContain(line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("does not match its newest stored event"));
+    }
+
+    [Fact]
     public async Task An_empty_log_without_a_head_is_intact()
     {
         var result = await _log.VerifyAsync();
