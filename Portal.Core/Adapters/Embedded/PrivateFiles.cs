@@ -38,7 +38,15 @@ internal static class PrivateFiles
         CreateFolder(path);
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & GroupOrOthers) != 0)
         {
-            File.SetUnixFileMode(path, FolderMode);
+            try
+            {
+                File.SetUnixFileMode(path, FolderMode);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new InvalidOperationException(
+                    $"The folder {path} is open to group or others and the portal's user cannot close it: give it to that user with mode 700.", ex);
+            }
         }
 
         return path;
