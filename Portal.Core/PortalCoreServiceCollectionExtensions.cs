@@ -48,7 +48,8 @@ public static class PortalCoreServiceCollectionExtensions
     public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services)
     {
         services.AddSingleton<EmbeddedDataFolder>();
-        services.AddSingleton<IKeyRing>(sp => new LocalKeyRing(sp.GetRequiredService<EmbeddedDataFolder>().Sub("keys")));
+        services.AddSingleton<IValidateOptions<PortalOptions>, EmbeddedKeyPathValidator>();
+        services.AddSingleton<IKeyRing>(sp => new LocalKeyRing(sp.GetRequiredService<EmbeddedDataFolder>().KeyPath));
         services.AddKeyedSingleton("audit", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("audit.db")));
         services.AddKeyedSingleton("portal", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("portal.db")));
         services.AddSingleton<IAuditLog>(sp => new SqliteAuditLog(
@@ -77,26 +78,80 @@ public static class PortalCoreServiceCollectionExtensions
     }
 }
 
-/// <summary>The resolved data folder (relative paths are under the content root), created on first use.</summary>
+/// <summary>
+/// The resolved data folder and master key file (relative paths are under the content root). The folder is created
+/// 0700 on first use, and everything below it is private to the portal's user too.
+/// </summary>
 public sealed class EmbeddedDataFolder
 {
     public EmbeddedDataFolder(IOptions<PortalOptions> options, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
-        Root = Path.GetFullPath(Path.Combine(environment.ContentRootPath, options.Value.DataPath));
-        Directory.CreateDirectory(Root);
+        Root = ResolveRoot(options.Value, environment.ContentRootPath);
+        KeyPath = ResolveKeyPath(options.Value, environment.ContentRootPath);
+        PrivateFiles.CreateOrRestrictFolder(Root);
     }
 
     public string Root { get; }
 
+    /// <summary>The master key file: <see cref="PortalOptions.KeyPath"/>, or <c>keys/master.key</c> under the data folder.</summary>
+    public string KeyPath { get; }
+
     public string File(string name) => Path.Combine(Root, name);
 
-    public string Sub(string name)
+    /// <summary>A SQLite file under the data folder, created empty and private if missing (see <see cref="PrivateFiles.EnsureExists"/>).</summary>
+    public string Database(string name)
     {
-        var path = Path.Combine(Root, name);
-        Directory.CreateDirectory(path);
+        var path = File(name);
+        PrivateFiles.EnsureExists(path);
         return path;
+    }
+
+    public string Sub(string name) => PrivateFiles.CreateFolder(Path.Combine(Root, name));
+
+    internal static string ResolveRoot(PortalOptions options, string contentRoot) =>
+        Path.GetFullPath(Path.Combine(contentRoot, options.DataPath));
+
+    internal static string ResolveKeyPath(PortalOptions options, string contentRoot) =>
+        string.IsNullOrWhiteSpace(options.KeyPath)
+            ? Path.Combine(ResolveRoot(options, contentRoot), "keys", "master.key")
+            : Path.GetFullPath(Path.Combine(contentRoot, options.KeyPath));
+}
+
+/// <summary>
+/// <c>Portal:KeyPath</c> names a file apart from the data folder it protects; Production must set it (the default
+/// beside the data is for a local <c>dotnet run</c>).
+/// </summary>
+internal sealed class EmbeddedKeyPathValidator(IHostEnvironment environment) : IValidateOptions<PortalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Mode != PortalMode.Embedded || string.IsNullOrWhiteSpace(options.DataPath))
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.KeyPath))
+        {
+            return environment.IsProduction()
+                ? ValidateOptionsResult.Fail(
+                    "Portal:KeyPath must be set in Production: name the master key file outside Portal:DataPath (a secrets mount or another volume), so a copy of the data folder does not carry its key.")
+                : ValidateOptionsResult.Success;
+        }
+
+        var keyPath = EmbeddedDataFolder.ResolveKeyPath(options, environment.ContentRootPath);
+        if (Path.EndsInDirectorySeparator(options.KeyPath) || Directory.Exists(keyPath))
+        {
+            return ValidateOptionsResult.Fail($"Portal:KeyPath must name a file, not a folder ({keyPath}).");
+        }
+
+        var fromData = Path.GetRelativePath(EmbeddedDataFolder.ResolveRoot(options, environment.ContentRootPath), keyPath);
+        var insideData = !Path.IsPathRooted(fromData) && fromData != ".." && !fromData.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return insideData
+            ? ValidateOptionsResult.Fail($"Portal:KeyPath ({keyPath}) must be outside Portal:DataPath: a key kept beside the data it protects is copied with it.")
+            : ValidateOptionsResult.Success;
     }
 }
 

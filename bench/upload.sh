@@ -10,16 +10,17 @@ SIZE_MB="${SIZE_MB:-10}"
 command -v sqlite3 >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get install -y -qq sqlite3 >/dev/null; }
 
 data=$(mktemp -d)
+keys_folder=$(mktemp -d) # Production wants the master key apart from the data folder
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
 dotnet build Portal -c Release -v quiet -clp:ErrorsOnly >/dev/null
 # Production refuses the published demo password and needs its public address (for email links).
-ASPNETCORE_ENVIRONMENT=Production Portal__DataPath="$data" Portal__SeedDemoUsers=false Portal__DemoPassword="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
+ASPNETCORE_ENVIRONMENT=Production Portal__DataPath="$data" Portal__KeyPath="$keys_folder/master.key" Portal__SeedDemoUsers=false Portal__DemoPassword="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
   Portal__PublicBaseUrl=https://127.0.0.1/ Logging__LogLevel__Default=Warning \
   dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "$base" >"$data/portal.log" 2>&1 &
 pid=$!
 sampler=""
-trap 'kill $pid $sampler 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid $sampler 2>/dev/null; rm -rf "$data" "$keys_folder"' EXIT
 until curl -sf "$base/health/ready" >/dev/null; do kill -0 $pid 2>/dev/null || { echo "portal did not start:"; tail -20 "$data/portal.log"; exit 1; }; sleep 0.3; done
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; } # KiB
 

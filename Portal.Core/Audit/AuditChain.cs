@@ -67,7 +67,16 @@ public sealed class AuditChain(byte[] key)
             checkedCount++;
         }
 
-        if (head is not null)
+        // The head is the only witness of the log's length: without it, or with an older copy of it, events could have
+        // been cut from the end unseen. So when events exist, a missing or older head is reported like any other break.
+        if (head is null)
+        {
+            if (checkedCount > 0)
+            {
+                return Broken(checkedCount, $"The signed head of the log is missing, so removal of events from the end cannot be ruled out ({checkedCount} events stored).");
+            }
+        }
+        else
         {
             if (!string.Equals(chain.SignHead(head.Sequence, head.Hash), head.Signature, StringComparison.Ordinal))
             {
@@ -77,6 +86,12 @@ public sealed class AuditChain(byte[] key)
             if (head.Sequence > checkedCount)
             {
                 return Broken(checkedCount + 1, $"Events {checkedCount + 1} to {head.Sequence} were removed from the end of the log.");
+            }
+
+            if (head.Sequence < checkedCount)
+            {
+                return Broken(head.Sequence + 1,
+                    $"The signed head of the log is older than the log (event {head.Sequence} of {checkedCount}): it was replaced by an earlier copy, or the portal stopped between a commit and its head write.");
             }
         }
 

@@ -14,6 +14,14 @@ public sealed class PortalOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = "Portal:DataPath must name a folder for the embedded store.")]
     public string DataPath { get; set; } = "data";
 
+    /// <summary>
+    /// The embedded master key file (created 0600 on first start). Unset, it is <c>{DataPath}/keys/master.key</c>, which
+    /// suits a local <c>dotnet run</c>; Production must name a file outside the data folder (a secrets mount or another
+    /// volume), so a copy or backup of the data folder does not carry the key that decrypts it. Relative paths are
+    /// under the content root.
+    /// </summary>
+    public string? KeyPath { get; set; }
+
     /// <summary>Seed demo accounts for every role and print them at start-up. Development only; ignored elsewhere.</summary>
     public bool SeedDemoUsers { get; set; } = true;
 

@@ -12,14 +12,14 @@ public sealed class EncryptedFileDocumentStoreTests : DocumentStoreContract, IDi
     protected override Task<IDocumentStore> CreateStoreAsync() => Task.FromResult<IDocumentStore>(NewStore());
 
     private EncryptedFileDocumentStore NewStore() =>
-        new(Path.Combine(_folder, Guid.NewGuid().ToString("N")), new LocalKeyRing(Path.Combine(_folder, "keys")), new FakeTimeProvider(DateTimeOffset.UtcNow));
+        new(Path.Combine(_folder, Guid.NewGuid().ToString("N")), new LocalKeyRing(Path.Combine(_folder, "keys", "master.key")), new FakeTimeProvider(DateTimeOffset.UtcNow));
 
     private static string OnlyFile(string root) => Directory.EnumerateFiles(root, "*.pdoc", SearchOption.AllDirectories).Single();
 
     private async Task<(EncryptedFileDocumentStore Store, string Root, string Key, string Version, byte[] Bytes)> StoredAsync(int length)
     {
         var root = Path.Combine(_folder, Guid.NewGuid().ToString("N"));
-        var store = new EncryptedFileDocumentStore(root, new LocalKeyRing(Path.Combine(_folder, "keys")), TimeProvider.System);
+        var store = new EncryptedFileDocumentStore(root, new LocalKeyRing(Path.Combine(_folder, "keys", "master.key")), TimeProvider.System);
         var key = NewKey();
         var bytes = RandomBytes(length);
         var version = await store.PutAsync(key, new MemoryStream(bytes), "application/pdf", Ct);
@@ -30,7 +30,7 @@ public sealed class EncryptedFileDocumentStoreTests : DocumentStoreContract, IDi
     public async Task Files_on_disk_do_not_contain_the_plaintext()
     {
         var root = Path.Combine(_folder, "plain");
-        var store = new EncryptedFileDocumentStore(root, new LocalKeyRing(Path.Combine(_folder, "keys")), TimeProvider.System);
+        var store = new EncryptedFileDocumentStore(root, new LocalKeyRing(Path.Combine(_folder, "keys", "master.key")), TimeProvider.System);
         var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("%PDF-1.7 passport number A1234567 ", 100)));
 
         await store.PutAsync(NewKey(), new MemoryStream(text), "application/pdf", Ct);

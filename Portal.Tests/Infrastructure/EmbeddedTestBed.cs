@@ -17,7 +17,7 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
     public EmbeddedTestBed(string purpose)
     {
         Folder = Path.Combine(Path.GetTempPath(), "portal-" + purpose, Guid.NewGuid().ToString("N"));
-        Keys = new LocalKeyRing(Path.Combine(Folder, "keys"));
+        Keys = new LocalKeyRing(Path.Combine(Folder, "keys", "master.key"));
         Audit = new SqliteAuditLog(Database("audit.db"), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
     }
 

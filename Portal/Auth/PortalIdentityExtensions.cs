@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Portal.Components.Account;
 using Portal.Core;
@@ -42,7 +43,7 @@ public static class PortalIdentityExtensions
             .AddPolicyScheme(ApiAuthentication.Scheme, "API key or staff bearer token", o => o.ForwardDefaultSelector = ApiAuthentication.SelectScheme);
 
         services.AddDbContextFactory<PortalIdentityDbContext>((sp, options) =>
-            options.UseSqlite($"Data Source={sp.GetRequiredService<EmbeddedDataFolder>().File("identity.db")}"));
+            options.UseSqlite($"Data Source={sp.GetRequiredService<EmbeddedDataFolder>().Database("identity.db")}"));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PortalIdentityDbContext>>().CreateDbContext());
 
         services.AddIdentityCore<PortalUser>(options =>
@@ -63,6 +64,8 @@ public static class PortalIdentityExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddTokenProvider<OneTimeAuthenticatorTokenProvider>(TokenOptions.DefaultAuthenticatorProvider);
+        services.AddSingleton<TwoFactorSecretSealer>();
+        services.Replace(ServiceDescriptor.Scoped<IUserStore<PortalUser>, SealedTwoFactorUserStore>());
         services.AddSingleton<StaffCredentialCheck>();
         services.AddSingleton<MerchantKeyGate>();
         // The UI cookie carries the security stamp too: recheck it as often as tokens are, so a role change, lockout,

@@ -22,6 +22,7 @@ public static class StorageInitializer
         var db = scope.ServiceProvider.GetRequiredService<PortalIdentityDbContext>();
         await db.Database.MigrateAsync();
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await SealedTwoFactorUserStore.SealLegacyValuesAsync(db, scope.ServiceProvider.GetRequiredService<TwoFactorSecretSealer>());
 
         var accounts = scope.ServiceProvider.GetRequiredService<PortalAccounts>();
         await accounts.EnsureRolesAsync();

@@ -19,7 +19,7 @@ internal static class DataProtectionSetup
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
             .Configure<EmbeddedDataFolder, IKeyRing>((options, folder, keyRing) =>
             {
-                options.XmlRepository = new Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository(
+                options.XmlRepository = new PrivateFileXmlRepository(
                     new DirectoryInfo(folder.Sub("dataprotection")), NullLoggerFactoryInstance);
                 options.XmlEncryptor = new KeyRingXmlEncryptor(keyRing.DeriveKey("data-protection"));
             });

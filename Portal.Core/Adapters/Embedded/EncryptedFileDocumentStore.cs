@@ -24,13 +24,13 @@ internal sealed class EncryptedFileDocumentStore(string root, IKeyRing keys, Tim
         ArgumentNullException.ThrowIfNull(content);
         var versionId = DocumentVersionIds.Next(clock);
         var folder = Folder(documentKey);
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateFolder(folder);
         var temp = Path.Combine(folder, $"{versionId}.partial");
         var dataKey = await keys.GenerateDataKeyAsync(Context(documentKey, versionId), cancellationToken);
         long length = 0;
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, useAsync: true))
+            await using (var file = PrivateFiles.CreateNew(temp, useAsync: true))
             {
                 var nonce = RandomNumberGenerator.GetBytes(12);
                 var header = new byte[Magic.Length + 1 + 2];

@@ -12,12 +12,11 @@ internal sealed class FileEmailOutbox(string folder, TimeProvider clock, ILogger
 
     public async Task SendAsync(string to, string subject, string body, string? actionUrl, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateFolder(folder);
         var now = clock.GetUtcNow();
         var message = new EmailMessage(Guid.CreateVersion7(now), to, subject, body, actionUrl, now);
         var path = Path.Combine(folder, $"{message.Id:N}.json");
-        await File.WriteAllTextAsync(path + ".tmp", JsonSerializer.Serialize(message, Json), cancellationToken);
-        File.Move(path + ".tmp", path);
+        await PrivateFiles.WriteAtomicallyAsync(path, JsonSerializer.SerializeToUtf8Bytes(message, Json), overwrite: false, cancellationToken);
         logger.LogInformation("Email '{Subject}' to {To} written to the outbox", subject, Masking.Email(to));
     }
 

@@ -5,18 +5,17 @@ using Portal.Core.Security;
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
-/// A master key in <c>{data}/keys/master.key</c> (created on first start, readable by the owner only);
+/// A master key in one file (<c>Portal:KeyPath</c>; created on first start, readable by the owner only);
 /// purpose keys are derived from it with HKDF-SHA256.
 /// </summary>
 internal sealed class LocalKeyRing : IKeyRing
 {
     private readonly byte[] _masterKey;
 
-    public LocalKeyRing(string keysFolder)
+    public LocalKeyRing(string keyPath)
     {
-        Directory.CreateDirectory(keysFolder);
-        var path = Path.Combine(keysFolder, "master.key");
-        _masterKey = File.Exists(path) ? Read(path) : Create(path);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
+        _masterKey = File.Exists(keyPath) ? Read(keyPath) : Create(keyPath);
     }
 
     public byte[] DeriveKey(string purpose) =>
@@ -50,6 +49,13 @@ internal sealed class LocalKeyRing : IKeyRing
 
     private static byte[] Read(string path)
     {
+        // As ssh does with a private key: a key others could read may already be copied, so say so rather than use it.
+        if (PrivateFiles.IsSharedWithOthers(path))
+        {
+            throw new InvalidOperationException(
+                $"The key ring at {path} is readable or writable by other users. Make it private to the portal's user (chmod 600), and rotate it if it may have been copied.");
+        }
+
         var key = Convert.FromBase64String(File.ReadAllText(path).Trim());
         if (key.Length != 32)
         {
@@ -62,22 +68,15 @@ internal sealed class LocalKeyRing : IKeyRing
     private static byte[] Create(string path)
     {
         var key = RandomNumberGenerator.GetBytes(32);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, Convert.ToBase64String(key));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
         try
         {
-            // Two processes starting on one fresh folder: the first rename wins, the second reads its key.
-            File.Move(temp, path, overwrite: false);
+            // Created 0600, flushed to disk, then linked into place without overwriting: two processes starting on
+            // one fresh folder cannot both win, and the second reads the first one's key.
+            PrivateFiles.WriteAtomically(path, Encoding.ASCII.GetBytes(Convert.ToBase64String(key)), overwrite: false);
             return key;
         }
         catch (IOException) when (File.Exists(path))
         {
-            File.Delete(temp);
             return Read(path);
         }
     }

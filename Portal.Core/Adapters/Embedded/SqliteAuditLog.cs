@@ -22,6 +22,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     private readonly string _headPath;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly Lock _headGate = new();
     private long _lastSequence;
     private string _lastHash = AuditChain.GenesisHash;
 
@@ -53,6 +54,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
             CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
             """);
         LoadTail();
+        WarnIfHeadDisagrees();
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -138,8 +140,20 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         await using var connection = await _db.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM audit_events ORDER BY sequence";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return AuditChain.Verify(_chain, ReadAll(reader, cancellationToken), ReadHead(), _clock.GetUtcNow());
+        SqliteDataReader reader;
+        AuditHead? head;
+        // The reader's first step fixes its snapshot (WAL). Taking it and reading the head under the gate that covers a
+        // batch's commit and head write makes them belong together: a batch committing meanwhile is no false alarm.
+        lock (_headGate)
+        {
+            reader = command.ExecuteReader();
+            head = ReadHead();
+        }
+
+        await using (reader)
+        {
+            return AuditChain.Verify(_chain, ReadAll(reader, cancellationToken), head, _clock.GetUtcNow());
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -185,6 +199,21 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         {
             _lastSequence = reader.GetInt64(0);
             _lastHash = reader.GetString(1);
+        }
+    }
+
+    /// <summary>
+    /// The next batch signs a new head over the stored tail, which would hide events cut from the end while the portal
+    /// was stopped; so a head that disagrees with the tail at start-up is logged, and that line is the record of it.
+    /// </summary>
+    private void WarnIfHeadDisagrees()
+    {
+        var head = ReadHead();
+        if (_lastSequence == 0 ? head is not null && head.Sequence > 0 : head is null || head.Sequence != _lastSequence || !string.Equals(head.Hash, _lastHash, StringComparison.Ordinal))
+        {
+            _logger.LogError(
+                "The audit log's signed head (event {HeadSequence}) does not match its newest stored event ({StoredSequence}): events were removed from the end or the head file was replaced or lost. The next audit event signs a new head over what is stored.",
+                head?.Sequence, _lastSequence);
         }
     }
 
@@ -255,19 +284,19 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
             previous = e.Hash;
         }
 
-        transaction.Commit();
+        lock (_headGate)
+        {
+            transaction.Commit();
+            WriteHead(new AuditHead(sequence, previous, _chain.SignHead(sequence, previous)));
+        }
+
         _lastSequence = sequence;
         _lastHash = previous;
-        WriteHead(new AuditHead(sequence, previous, _chain.SignHead(sequence, previous)));
         return written;
     }
 
-    private void WriteHead(AuditHead head)
-    {
-        var temp = _headPath + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(head));
-        File.Move(temp, _headPath, overwrite: true);
-    }
+    private void WriteHead(AuditHead head) =>
+        PrivateFiles.WriteAtomically(_headPath, JsonSerializer.SerializeToUtf8Bytes(head), overwrite: true);
 
     private AuditHead? ReadHead() =>
         File.Exists(_headPath) ? JsonSerializer.Deserialize<AuditHead>(File.ReadAllText(_headPath)) : null;

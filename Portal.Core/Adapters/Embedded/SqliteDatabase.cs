@@ -3,8 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
-/// One SQLite file. Every connection gets WAL, a busy timeout and synchronous=NORMAL, which in WAL mode is durable
-/// against a process kill (not power loss), measured as the right trade-off in DESIGN.md.
+/// One SQLite file, private to the portal's user. Every connection gets WAL, a busy timeout and synchronous=FULL: each
+/// commit syncs the WAL to disk before it returns, so an acknowledged write (a payment, its idempotency record, an
+/// audit event) survives a power loss, not only a process kill. The hot writers (payments, audit) commit in batches,
+/// so one sync is shared by every write in the batch.
 /// </summary>
 internal sealed class SqliteDatabase
 {
@@ -12,7 +14,8 @@ internal sealed class SqliteDatabase
 
     public SqliteDatabase(string path)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        PrivateFiles.EnsureExists(path);
         Path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -34,7 +37,7 @@ internal sealed class SqliteDatabase
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
         command.ExecuteNonQuery();
         return connection;
     }
@@ -44,7 +47,7 @@ internal sealed class SqliteDatabase
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }

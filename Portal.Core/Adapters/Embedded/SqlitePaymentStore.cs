@@ -9,8 +9,8 @@ namespace Portal.Core.Adapters.Embedded;
 /// <summary>
 /// Payments on SQLite (its own file, so payment writes never wait for other tables). One writer commits queued
 /// <see cref="PaymentWrite"/>s in small batches (group commit), each write inside its own savepoint so one conflict rolls
-/// back only that write, and answers every caller only after its batch is durable (WAL, synchronous=NORMAL: survives a
-/// process kill). The writer does not checkpoint; a background loop runs passive checkpoints so commits never stall on one.
+/// back only that write, and answers every caller only after its batch is durable (WAL, synchronous=FULL: survives a
+/// power loss; the batch shares one sync). The writer does not checkpoint; a background loop runs passive checkpoints so commits never stall on one.
 /// </summary>
 internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDisposable
 {

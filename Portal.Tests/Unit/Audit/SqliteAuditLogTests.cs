@@ -118,6 +118,84 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         result.Problem!.ShouldContain("removed from the end");
     }
 
+    private string HeadPath => Path.Combine(_folder, "audit.head.json");
+
+    [Fact]
+    public async Task Verify_reports_a_missing_head_when_events_exist()
+    {
+        await AppendManyAsync(5);
+        // Cut the newest events and delete the head that would have shown it.
+        Sql("DELETE FROM audit_events WHERE sequence >= 4");
+        File.Delete(HeadPath);
+
+        var result = await _log.VerifyAsync();
+
+        result.IsIntact.ShouldBeFalse();
+        result.Problem!.ShouldContain("head of the log is missing");
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_head_older_than_the_log()
+    {
+        await AppendManyAsync(3);
+        var olderHead = await File.ReadAllTextAsync(HeadPath);
+        await AppendManyAsync(3);
+        // Cut event 6 and put back the head of event 3, which an earlier copy of the head file holds.
+        Sql("DELETE FROM audit_events WHERE sequence = 6");
+        await File.WriteAllTextAsync(HeadPath, olderHead);
+
+        var result = await _log.VerifyAsync();
+
+        result.IsIntact.ShouldBeFalse();
+        result.FirstBrokenSequence.ShouldBe(4);
+        result.Problem!.ShouldContain("older than the log");
+    }
+
+    [Fact]
+    public async Task Start_up_logs_a_head_that_disagrees_with_the_stored_log()
+    {
+        await AppendManyAsync(5);
+        await _log.DisposeAsync();
+        Sql("DELETE FROM audit_events WHERE sequence >= 4");
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([new Portal.Tests.Infrastructure.CapturingLoggerProvider(logs)]);
+
+        _log = new(new SqliteDatabase(DbPath), new AuditChain(_key), _clock, new Microsoft.Extensions.Logging.Logger<SqliteAuditLog>(loggers));
+
+        logs.ShouldContain(line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("does not match its newest stored event"));
+    }
+
+    [Fact]
+    public async Task An_empty_log_without_a_head_is_intact()
+    {
+        var result = await _log.VerifyAsync();
+
+        result.IsIntact.ShouldBeTrue(result.Problem);
+        result.EventsChecked.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Verify_while_batches_commit_reports_no_false_tampering()
+    {
+        using var stop = new CancellationTokenSource();
+        var appending = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _log.AppendAsync(Alice, new AuditEntry(AuditActions.SignIn, AuditOutcome.Success))));
+            }
+        });
+
+        for (var i = 0; i < 50; i++)
+        {
+            var result = await _log.VerifyAsync();
+            result.IsIntact.ShouldBeTrue(result.Problem);
+        }
+
+        await stop.CancelAsync();
+        await appending;
+    }
+
     [Fact]
     public async Task Verify_detects_a_rehashed_chain_forged_without_the_key()
     {

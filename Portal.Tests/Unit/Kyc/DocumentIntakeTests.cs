@@ -48,7 +48,7 @@ public sealed class DocumentIntakeTests : IDisposable
     [Fact]
     public async Task An_oversize_upload_fails_while_streaming_and_the_store_keeps_nothing()
     {
-        var store = new EncryptedFileDocumentStore(_folder, new LocalKeyRing(Path.Combine(_folder, "keys")), TimeProvider.System);
+        var store = new EncryptedFileDocumentStore(_folder, new LocalKeyRing(Path.Combine(_folder, "keys", "master.key")), TimeProvider.System);
         var bytes = File("%PDF-"u8.ToArray(), 300_000);
         await using var intake = (await DocumentIntake.OpenAsync(new MemoryStream(bytes), 200_000))!;
 
