@@ -28,7 +28,7 @@ public sealed class DevelopersAndAuditTests(BrowserFixture browser)
         {
             api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
             var me = await (await api.GetAsync("/api/v1/me")).JsonAsync();
-            me.GetProperty("merchant_id").GetString().ShouldBe(actor.MerchantId.ToString());
+            me.GetProperty("merchant_id").GetString().ShouldBe(Portal.Core.Merchants.MerchantIds.Display(actor.MerchantId!.Value));
         }
 
         await session.Page.ReloadAsync();

@@ -40,7 +40,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
 
         // Step 1: validation as the user types, from the API's own validators.
         await page.GetByLabel("CAC registration number").FillAsync("12ab");
-        await page.GetByText("The CAC registration number is exactly 6 digits.").WaitForAsync();
+        await page.GetByText("The CAC registration number is exactly 6 digits (0-9).").WaitForAsync();
         await page.GetByLabel("Registered business name").FillAsync("Lagos Crafts Ltd");
         await page.GetByLabel("CAC registration number").FillAsync(cac);
         await ChooseAsync(page, "Business type", "Private limited company (Ltd)");

@@ -56,6 +56,11 @@ public class PortalFactory : WebApplicationFactory<Program>
     public PortalFactory InEnvironment(string environment)
     {
         _environment = environment;
+        if (environment == Microsoft.Extensions.Hosting.Environments.Production)
+        {
+            _settings["Portal:KeyPath"] = DataPath + "-keys/master.key"; // Production wants the key apart from the data
+        }
+
         return this;
     }
 
@@ -182,6 +187,10 @@ public class PortalFactory : WebApplicationFactory<Program>
         try
         {
             Directory.Delete(DataPath, recursive: true);
+            if (Directory.Exists(DataPath + "-keys"))
+            {
+                Directory.Delete(DataPath + "-keys", recursive: true);
+            }
         }
         catch (IOException)
         {
