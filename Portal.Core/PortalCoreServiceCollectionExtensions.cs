@@ -49,7 +49,7 @@ public static class PortalCoreServiceCollectionExtensions
     {
         services.AddSingleton<EmbeddedDataFolder>();
         services.AddSingleton<IValidateOptions<PortalOptions>, EmbeddedKeyPathValidator>();
-        services.AddSingleton<IKeyRing>(sp => new LocalKeyRing(sp.GetRequiredService<EmbeddedDataFolder>().KeyPath));
+        services.AddSingleton<IKeyRing>(sp => KeyCustody.OpenKeyRing(sp.GetRequiredService<EmbeddedDataFolder>()));
         services.AddKeyedSingleton("audit", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("audit.db")));
         services.AddKeyedSingleton("portal", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("portal.db")));
         services.AddSingleton<IAuditLog>(sp => new SqliteAuditLog(

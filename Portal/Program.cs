@@ -19,6 +19,7 @@ builder.Services.AddPortalUi();
 
 var app = builder.Build();
 
+app.ClaimDataFolder();
 await app.InitializePortalStorageAsync();
 
 app.UsePortalForwardedHeaders();

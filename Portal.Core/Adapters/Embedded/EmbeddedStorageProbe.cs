@@ -3,8 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Portal.Core.Adapters.Embedded;
 
-/// <summary>Reads each SQLite file's schema version: it opens the file and reads its header page, and nothing else.</summary>
+/// <summary>
+/// Reads each SQLite file's schema version: it opens the file and reads its header page, and nothing else. And checks
+/// that the key ring on disk is still the one the data was sealed with (<see cref="KeyCustody"/>): an instance whose key
+/// ring went missing would not start again, so it should not be sent traffic either.
+/// </summary>
 internal sealed class EmbeddedStorageProbe(
+    EmbeddedDataFolder folder,
+    Security.IKeyRing keyRing,
     [FromKeyedServices("audit")] SqliteDatabase audit,
     [FromKeyedServices("portal")] SqliteDatabase portal,
     [FromKeyedServices("payments")] SqliteDatabase payments) : IStorageProbe
@@ -25,6 +31,11 @@ internal sealed class EmbeddedStorageProbe(
             {
                 unreachable.Add(name);
             }
+        }
+
+        if (KeyCustody.Problem(folder, keyRing) is { } keyProblem)
+        {
+            unreachable.Add(keyProblem);
         }
 
         return unreachable;

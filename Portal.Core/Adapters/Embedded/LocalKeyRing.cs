@@ -18,6 +18,21 @@ internal sealed class LocalKeyRing : IKeyRing
         _masterKey = File.Exists(keyPath) ? Read(keyPath) : Create(keyPath);
     }
 
+    private LocalKeyRing(byte[] masterKey) => _masterKey = masterKey;
+
+    /// <summary>The key ring at <paramref name="keyPath"/>, or null when there is none: never creates one.</summary>
+    public static LocalKeyRing? OpenExisting(string keyPath)
+    {
+        try
+        {
+            return new LocalKeyRing(Read(keyPath));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     public byte[] DeriveKey(string purpose) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterKey, 32, salt: [], info: Encoding.UTF8.GetBytes("portal:" + purpose));
 

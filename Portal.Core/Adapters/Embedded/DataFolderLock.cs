@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Portal.Core.Adapters.Embedded;
+
+/// <summary>
+/// One portal per data folder: an exclusive lock on <c>portal.lock</c>, held open for the life of the process. Two
+/// processes on one folder would each keep their own audit chain head and group-commit writer, and lose events.
+/// The lock is the operating system's (FileShare.None: <c>flock</c> on Unix, a sharing lock on Windows), so it dies with
+/// its process: a lock file left by a crash never blocks. Who holds it is written beside it, in
+/// <c>portal.lock.holder</c>, because a locked file cannot be read by the process it turns away.
+/// </summary>
+internal sealed class DataFolderLock : IDisposable
+{
+    public const string FileName = "portal.lock";
+    public const string HolderFileName = "portal.lock.holder";
+
+    private readonly FileStream _lock;
+
+    private DataFolderLock(FileStream held) => _lock = held;
+
+    /// <summary>
+    /// Takes the folder (creating it 0700 if it does not exist yet) or throws, naming the holder, without writing
+    /// anything: this runs before any store, key or database is opened.
+    /// </summary>
+    public static DataFolderLock Acquire(string dataFolder)
+    {
+        PrivateFiles.CreateFolder(dataFolder);
+        var path = Path.Combine(dataFolder, FileName);
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = PrivateFiles.FileMode;
+        }
+
+        FileStream held;
+        try
+        {
+            held = new FileStream(path, options);
+        }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        {
+            throw new InvalidOperationException(
+                $"The data folder {dataFolder} is in use by another portal ({ReadHolder(dataFolder)}). One portal runs per data folder: "
+                + "stop that one first, or give this one another Portal:DataPath. Several instances on shared data are AWS mode's job.", ex);
+        }
+
+        using var self = Process.GetCurrentProcess();
+        var holder = string.Create(CultureInfo.InvariantCulture,
+            $"process {Environment.ProcessId} on {Environment.MachineName}, started {self.StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC");
+        PrivateFiles.WriteAtomically(Path.Combine(dataFolder, HolderFileName), Encoding.UTF8.GetBytes(holder), overwrite: true);
+        return new DataFolderLock(held);
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private static string ReadHolder(string dataFolder)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(dataFolder, HolderFileName)).Trim();
+        }
+        catch (IOException)
+        {
+            return "its holder has not written its process id yet";
+        }
+    }
+}
