@@ -7,8 +7,8 @@ using Portal.Core.Security;
 namespace Portal.Web;
 
 /// <summary>
-/// The web server's claim on its data folder, before anything in it is opened: the folder lock (one portal per folder),
-/// then the key ring, which refuses a missing or different key over existing data (<see cref="KeyCustody"/>). Only the
+/// The web server's claim on its data folder, before anything in it is opened: the key ring must be the data's (a missing
+/// or different key over existing data is refused, <see cref="KeyCustody"/>), and the folder lock (one portal per folder). Only the
 /// web server claims the folder: the backup command reads the databases while the portal serves, so it must not be
 /// turned away.
 /// </summary>
@@ -22,10 +22,13 @@ internal static class DataFolderClaim
             return;
         }
 
-        var folderLock = DataFolderLock.Acquire(EmbeddedDataFolder.ResolveRoot(options, app.Environment.ContentRootPath));
+        var folder = app.Services.GetRequiredService<EmbeddedDataFolder>();
+        KeyCustody.ThrowIfKeyRingLost(folder); // only reads: a refused start leaves no trace, not even a lock file
+        var folderLock = DataFolderLock.Acquire(folder.Root);
         try
         {
-            app.Services.GetRequiredService<IKeyRing>();
+            app.Services.GetRequiredService<IKeyRing>(); // checks again, under the lock, and creates the key of a new folder
+            folderLock.RecordHolder();
         }
         catch
         {

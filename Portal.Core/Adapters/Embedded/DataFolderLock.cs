@@ -17,12 +17,17 @@ internal sealed class DataFolderLock : IDisposable
     public const string HolderFileName = "portal.lock.holder";
 
     private readonly FileStream _lock;
+    private readonly string _dataFolder;
 
-    private DataFolderLock(FileStream held) => _lock = held;
+    private DataFolderLock(FileStream held, string dataFolder)
+    {
+        _lock = held;
+        _dataFolder = dataFolder;
+    }
 
     /// <summary>
     /// Takes the folder (creating it 0700 if it does not exist yet) or throws, naming the holder, without writing
-    /// anything: this runs before any store, key or database is opened.
+    /// anything: this runs before any store or database is opened. Then <see cref="RecordHolder"/>.
     /// </summary>
     public static DataFolderLock Acquire(string dataFolder)
     {
@@ -46,11 +51,16 @@ internal sealed class DataFolderLock : IDisposable
                 + "stop that one first, or give this one another Portal:DataPath. Several instances on shared data are AWS mode's job.", ex);
         }
 
+        return new DataFolderLock(held, dataFolder);
+    }
+
+    /// <summary>Names this process in <see cref="HolderFileName"/>, for the message of any instance turned away.</summary>
+    public void RecordHolder()
+    {
         using var self = Process.GetCurrentProcess();
         var holder = string.Create(CultureInfo.InvariantCulture,
             $"process {Environment.ProcessId} on {Environment.MachineName}, started {self.StartTime.ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC");
-        PrivateFiles.WriteAtomically(Path.Combine(dataFolder, HolderFileName), Encoding.UTF8.GetBytes(holder), overwrite: true);
-        return new DataFolderLock(held);
+        PrivateFiles.WriteAtomically(Path.Combine(_dataFolder, HolderFileName), Encoding.UTF8.GetBytes(holder), overwrite: true);
     }
 
     public void Dispose() => _lock.Dispose();

@@ -19,32 +19,37 @@ internal static class KeyCustody
 
     private static readonly byte[] CheckedConstant = Encoding.UTF8.GetBytes("merchant-portal key check v1");
 
-    /// <summary>The key ring of <paramref name="folder"/>; created only for a folder that holds no data yet.</summary>
-    public static LocalKeyRing OpenKeyRing(EmbeddedDataFolder folder)
+    /// <summary>
+    /// Refuses a folder whose data would not open with the key ring on disk. It only reads, so a refused start changes
+    /// nothing: run it before anything else touches the folder.
+    /// </summary>
+    public static void ThrowIfKeyRingLost(EmbeddedDataFolder folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var checkPath = folder.File(CheckFileName);
-        if (!File.Exists(folder.KeyPath))
+        if (LocalKeyRing.OpenExisting(folder.KeyPath) is not { } keyRing)
         {
             if (File.Exists(checkPath) || HoldsData(folder))
             {
                 throw Refused(folder, $"its key ring {folder.KeyPath} is missing");
             }
-
-            var created = new LocalKeyRing(folder.KeyPath);
-            PrivateFiles.WriteAtomically(checkPath, Encoding.ASCII.GetBytes(CheckValue(created)), overwrite: false);
-            return created;
         }
-
-        var keyRing = new LocalKeyRing(folder.KeyPath);
-        if (!File.Exists(checkPath))
-        {
-            // A folder written before this check: its key is taken as the right one from now on.
-            PrivateFiles.WriteAtomically(checkPath, Encoding.ASCII.GetBytes(CheckValue(keyRing)), overwrite: false);
-        }
-        else if (!Matches(checkPath, keyRing))
+        else if (File.Exists(checkPath) && !Matches(checkPath, keyRing))
         {
             throw Refused(folder, $"its key ring {folder.KeyPath} is not the one its data was sealed with");
+        }
+    }
+
+    /// <summary>The key ring of <paramref name="folder"/>; created only for a folder that holds no data yet.</summary>
+    public static LocalKeyRing OpenKeyRing(EmbeddedDataFolder folder)
+    {
+        ThrowIfKeyRingLost(folder);
+        var keyRing = new LocalKeyRing(folder.KeyPath);
+        var checkPath = folder.File(CheckFileName);
+        if (!File.Exists(checkPath))
+        {
+            // A new folder, or one written before this check (its key is taken as the right one from now on).
+            PrivateFiles.WriteAtomically(checkPath, Encoding.ASCII.GetBytes(CheckValue(keyRing)), overwrite: false);
         }
 
         return keyRing;
