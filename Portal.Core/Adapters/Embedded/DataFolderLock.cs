@@ -27,7 +27,7 @@ internal sealed class DataFolderLock : IDisposable
 
     /// <summary>
     /// Takes the folder (creating it 0700 if it does not exist yet) or throws, naming the holder, without writing
-    /// anything: this runs before any store or database is opened. Then <see cref="RecordHolder"/>.
+    /// anything but the empty lock file: this runs before any store or database is opened. Then <see cref="RecordHolder"/>.
     /// </summary>
     public static DataFolderLock Acquire(string dataFolder)
     {
@@ -44,7 +44,7 @@ internal sealed class DataFolderLock : IDisposable
         {
             held = new FileStream(path, options);
         }
-        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        catch (IOException ex) when (IsHeldByAnother(path))
         {
             throw new InvalidOperationException(
                 $"The data folder {dataFolder} is in use by another portal ({ReadHolder(dataFolder)}). One portal runs per data folder: "
@@ -64,6 +64,23 @@ internal sealed class DataFolderLock : IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// Whether the file is locked rather than unopenable for another reason (a read-only disk, say): even a shared,
+    /// read-only open is turned away while another process holds it.
+    /// </summary>
+    private static bool IsHeldByAnother(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException))
+        {
+            return true;
+        }
+    }
 
     private static string ReadHolder(string dataFolder)
     {
