@@ -100,7 +100,6 @@ public sealed class SchemaVersionTests
             await factory.DisposeWithoutDeletingAsync();
         }
 
-        SqliteConnection.ClearAllPools();
         Hashes(factory.DataPath).ShouldBe(before);
         UserVersion(path).ShouldBe(latest + 1);
         Directory.Delete(factory.DataPath, recursive: true);
@@ -126,7 +125,6 @@ public sealed class SchemaVersionTests
             await factory.DisposeWithoutDeletingAsync();
         }
 
-        SqliteConnection.ClearAllPools();
         Hashes(factory.DataPath).ShouldBe(before);
         Directory.Delete(factory.DataPath, recursive: true);
     }

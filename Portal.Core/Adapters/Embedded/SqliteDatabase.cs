@@ -52,6 +52,16 @@ internal sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>
+    /// Closes this file's idle pooled connections, so the last one folds the WAL into the file. Only this file's pool:
+    /// <c>SqliteConnection.ClearAllPools</c> would close every other database's connections in the process too.
+    /// </summary>
+    public void CloseIdleConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);

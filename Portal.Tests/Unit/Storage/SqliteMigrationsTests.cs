@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Adapters.Embedded;
 using Portal.Tests.Infrastructure;
 
@@ -9,7 +9,19 @@ public sealed class SqliteMigrationsTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-migrations", Guid.NewGuid().ToString("N"));
 
+    private readonly List<SqliteDatabase> _opened = [];
+
     private string DbPath => Path.Combine(_folder, "test.db");
+
+    private SqliteDatabase Open(SqliteSchema schema, ILogger? logger = null)
+    {
+        var db = new SqliteDatabase(DbPath, schema, logger);
+        _opened.Add(db);
+        return db;
+    }
+
+    /// <summary>Closes the pooled connections of every database this test opened (never ClearAllPools: other tests run alongside).</summary>
+    private void CloseAll() => _opened.ForEach(db => db.CloseIdleConnections());
 
     // A test-only history: a table, then a backfill large enough to report its progress.
     private static SqliteSchema TwoSteps(Action<SqliteMigrationContext>? second = null) => new("test.db",
@@ -39,7 +51,7 @@ public sealed class SqliteMigrationsTests : IDisposable
     [Fact]
     public void A_new_file_gets_every_step_and_records_the_latest_version()
     {
-        var db = new SqliteDatabase(DbPath, TwoSteps());
+        var db = Open(TwoSteps());
 
         Scalar(db, "PRAGMA user_version").ShouldBe(2);
         Scalar(db, "SELECT COUNT(*) FROM items").ShouldBe(1000);
@@ -51,7 +63,7 @@ public sealed class SqliteMigrationsTests : IDisposable
         var logs = new ConcurrentQueue<string>();
         var logger = new CapturingLoggerProvider(logs).CreateLogger(nameof(SqliteMigrationsTests));
 
-        _ = new SqliteDatabase(DbPath, TwoSteps(), logger);
+        _ = Open(TwoSteps(), logger);
 
         var progress = logs.Where(l => l.Contains("items backfill", StringComparison.Ordinal) && l.Contains(" of 1000 ", StringComparison.Ordinal)).ToList();
         progress.Count.ShouldBe(11); // 0%, 10% ... 100%: one line per tenth, not one per row
@@ -70,14 +82,13 @@ public sealed class SqliteMigrationsTests : IDisposable
             throw new InvalidOperationException("backfill failed");
         });
 
-        Should.Throw<InvalidOperationException>(() => new SqliteDatabase(DbPath, failing)).Message.ShouldBe("backfill failed");
+        Should.Throw<InvalidOperationException>(() => Open(failing)).Message.ShouldBe("backfill failed");
 
-        SqliteConnection.ClearAllPools();
-        var db = new SqliteDatabase(DbPath, new SqliteSchema("test.db", [TwoSteps().Steps[0]]));
+        var db = Open(new SqliteSchema("test.db", [TwoSteps().Steps[0]]));
         Scalar(db, "PRAGMA user_version").ShouldBe(1);
         Scalar(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'").ShouldBe(0);
         // The next start retries the step.
-        Scalar(new SqliteDatabase(DbPath, TwoSteps()), "SELECT COUNT(*) FROM items").ShouldBe(1000);
+        Scalar(Open(TwoSteps()), "SELECT COUNT(*) FROM items").ShouldBe(1000);
     }
 
     [Fact]
@@ -86,8 +97,8 @@ public sealed class SqliteMigrationsTests : IDisposable
         var runs = 0;
         var schema = TwoSteps(s => runs++);
 
-        _ = new SqliteDatabase(DbPath, schema);
-        _ = new SqliteDatabase(DbPath, schema);
+        _ = Open(schema);
+        _ = Open(schema);
 
         runs.ShouldBe(1);
     }
@@ -95,7 +106,7 @@ public sealed class SqliteMigrationsTests : IDisposable
     [Fact]
     public void A_file_newer_than_the_code_is_refused_with_its_name_and_both_versions_and_is_not_changed()
     {
-        var db = new SqliteDatabase(DbPath, TwoSteps());
+        var db = Open(TwoSteps());
         using (var connection = db.Open())
         using (var command = connection.CreateCommand())
         {
@@ -103,15 +114,16 @@ public sealed class SqliteMigrationsTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        SqliteConnection.ClearAllPools();
+        CloseAll();
+        File.Exists(DbPath + "-wal").ShouldBeFalse(); // the version is in the file itself, not pending in a WAL
         var before = File.ReadAllBytes(DbPath);
 
-        var refused = Should.Throw<SchemaTooNewException>(() => new SqliteDatabase(DbPath, TwoSteps()));
+        var refused = Should.Throw<SchemaTooNewException>(() => Open(TwoSteps()));
 
         refused.Message.ShouldContain(DbPath);
         refused.Message.ShouldContain("schema version 3");
         refused.Message.ShouldContain("versions up to 2");
-        SqliteConnection.ClearAllPools();
+        CloseAll();
         File.ReadAllBytes(DbPath).ShouldBe(before);
     }
 
@@ -124,7 +136,7 @@ public sealed class SqliteMigrationsTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        CloseAll();
         try
         {
             Directory.Delete(_folder, recursive: true);
