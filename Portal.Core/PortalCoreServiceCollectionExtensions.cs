@@ -50,14 +50,14 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<EmbeddedDataFolder>();
         services.AddSingleton<IValidateOptions<PortalOptions>, EmbeddedKeyPathValidator>();
         services.AddSingleton<IKeyRing>(sp => KeyCustody.OpenKeyRing(sp.GetRequiredService<EmbeddedDataFolder>()));
-        services.AddKeyedSingleton("audit", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("audit.db")));
-        services.AddKeyedSingleton("portal", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("portal.db")));
+        services.AddKeyedSingleton("audit", (sp, key) => OpenDatabase(sp, (string)key!));
+        services.AddKeyedSingleton("portal", (sp, key) => OpenDatabase(sp, (string)key!));
         services.AddSingleton<IAuditLog>(sp => new SqliteAuditLog(
             sp.GetRequiredKeyedService<SqliteDatabase>("audit"),
             sp.GetRequiredService<AuditChain>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
-        services.AddKeyedSingleton("payments", (sp, _) => new SqliteDatabase(sp.GetRequiredService<EmbeddedDataFolder>().File("payments.db")));
+        services.AddKeyedSingleton("payments", (sp, key) => OpenDatabase(sp, (string)key!));
         services.AddSingleton(sp => new SqlitePaymentStore(
             sp.GetRequiredKeyedService<SqliteDatabase>("payments"), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqlitePaymentStore>>()));
         services.AddSingleton<Payments.IPaymentStore>(sp => sp.GetRequiredService<SqlitePaymentStore>());
@@ -74,7 +74,16 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
         services.AddSingleton<IStorageProbe, EmbeddedStorageProbe>();
+        services.AddSingleton<EmbeddedDatabases>();
         return services;
+    }
+
+    /// <summary>Opening a database brings it to the latest schema version (<see cref="EmbeddedSchemas"/>).</summary>
+    private static SqliteDatabase OpenDatabase(IServiceProvider services, string key)
+    {
+        var schema = EmbeddedSchemas.All[key];
+        return new SqliteDatabase(
+            services.GetRequiredService<EmbeddedDataFolder>().File(schema.FileName), schema, services.GetRequiredService<ILogger<SqliteDatabase>>());
     }
 }
 

@@ -9,7 +9,7 @@ public sealed class SqliteMerchantStoreTests : MerchantStoreContract, IDisposabl
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-merchant-contract", Guid.NewGuid().ToString("N"));
 
     protected override Task<IMerchantStore> CreateStoreAsync() =>
-        Task.FromResult<IMerchantStore>(new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, $"{Guid.NewGuid():N}.db"))));
+        Task.FromResult<IMerchantStore>(new SqliteMerchantStore(new SqliteDatabase(Path.Combine(_folder, $"{Guid.NewGuid():N}.db"), EmbeddedSchemas.Portal)));
 
     [Fact]
     public async Task A_database_from_before_the_review_queue_gets_its_waiting_cases_into_the_queue_at_their_submission_time()
@@ -41,7 +41,7 @@ public sealed class SqliteMerchantStoreTests : MerchantStoreContract, IDisposabl
         }
 
         SqliteConnection.ClearAllPools();
-        var store = new SqliteMerchantStore(new SqliteDatabase(path));
+        var store = new SqliteMerchantStore(new SqliteDatabase(path, EmbeddedSchemas.Portal));
 
         var queue = (await store.QueueAsync(new MerchantQueueQuery(10), TestContext.Current.CancellationToken)).Items;
         // The submission comes from the history; without one, the last update stands in for it.

@@ -12,7 +12,7 @@ public sealed class SqlitePaymentStoreTests : PaymentStoreContract, IAsyncDispos
 
     protected override Task<IPaymentStore> CreateStoreAsync(TimeProvider time)
     {
-        var store = new SqlitePaymentStore(new SqliteDatabase(Path.Combine(_folder, $"{Guid.NewGuid():N}.db")), time, NullLogger<SqlitePaymentStore>.Instance);
+        var store = new SqlitePaymentStore(new SqliteDatabase(Path.Combine(_folder, $"{Guid.NewGuid():N}.db"), EmbeddedSchemas.Payments), time, NullLogger<SqlitePaymentStore>.Instance);
         _stores.Add(store);
         return Task.FromResult<IPaymentStore>(store);
     }
@@ -21,13 +21,13 @@ public sealed class SqlitePaymentStoreTests : PaymentStoreContract, IAsyncDispos
     public async Task Acknowledged_writes_survive_reopening_the_file()
     {
         var path = Path.Combine(_folder, "reopen.db");
-        var store = new SqlitePaymentStore(new SqliteDatabase(path), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
+        var store = new SqlitePaymentStore(new SqliteDatabase(path, EmbeddedSchemas.Payments), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
         var payment = NewPayment(Guid.CreateVersion7(), T0);
         await WriteOkAsync(store, Initiate(payment));
         await store.DisposeAsync();
         SqliteConnection.ClearAllPools();
 
-        var reopened = new SqlitePaymentStore(new SqliteDatabase(path), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
+        var reopened = new SqlitePaymentStore(new SqliteDatabase(path, EmbeddedSchemas.Payments), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
         _stores.Add(reopened);
         ShouldMatch(await reopened.GetAsync(payment.Id, Ct), payment);
     }

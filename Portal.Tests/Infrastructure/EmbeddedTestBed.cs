@@ -18,7 +18,7 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
     {
         Folder = Path.Combine(Path.GetTempPath(), "portal-" + purpose, Guid.NewGuid().ToString("N"));
         Keys = new LocalKeyRing(Path.Combine(Folder, "keys", "master.key"));
-        Audit = new SqliteAuditLog(Database("audit.db"), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
+        Audit = new SqliteAuditLog(Database("audit.db", EmbeddedSchemas.Audit), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
     }
 
     public string Folder { get; }
@@ -29,7 +29,9 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
 
     public SqliteAuditLog Audit { get; }
 
-    public SqliteDatabase Database(string fileName) => new(Path.Combine(Folder, fileName));
+    /// <summary>A database with the schema of the given store file (<see cref="EmbeddedSchemas.Portal"/> unless said).</summary>
+    public SqliteDatabase Database(string fileName, SqliteSchema? schema = null) =>
+        new(Path.Combine(Folder, fileName), schema ?? (fileName == "payments.db" ? EmbeddedSchemas.Payments : EmbeddedSchemas.Portal));
 
     public string PathOf(string name) => Path.Combine(Folder, name);
 

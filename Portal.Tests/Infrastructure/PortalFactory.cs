@@ -180,10 +180,24 @@ public class PortalFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Stops the portal and leaves its data folder for the caller (a fixture writer, an upgrade test's checks).</summary>
+    public async ValueTask DisposeWithoutDeletingAsync()
+    {
+        _keepData = true;
+        await DisposeAsync();
+    }
+
+    private bool _keepData;
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
+        if (_keepData)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataPath, recursive: true);

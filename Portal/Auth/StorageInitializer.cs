@@ -20,7 +20,12 @@ public static class StorageInitializer
         ArgumentNullException.ThrowIfNull(app);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalIdentityDbContext>();
+        // Every file's schema version is read before any is written: a data folder from a newer release is refused whole.
+        var databases = scope.ServiceProvider.GetService<Portal.Core.Adapters.Embedded.EmbeddedDatabases>();
+        databases?.RefuseNewerSchemas();
+        await IdentitySchema.RefuseNewerAsync(db);
         await db.Database.MigrateAsync();
+        databases?.Migrate();
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         await SealedTwoFactorUserStore.SealLegacyValuesAsync(db, scope.ServiceProvider.GetRequiredService<TwoFactorSecretSealer>());
 

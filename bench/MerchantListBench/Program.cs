@@ -17,7 +17,7 @@ try
     foreach (var size in new[] { 1_000, large })
     {
         var path = Path.Combine(folder, $"merchants-{size}.db");
-        var store = new SqliteMerchantStore(new SqliteDatabase(path));
+        var store = new SqliteMerchantStore(new SqliteDatabase(path, EmbeddedSchemas.Portal));
         var seed = Stopwatch.StartNew();
         Seed(path, size);
         Console.WriteLine($"seeded {size:N0} merchants in {seed.Elapsed.TotalSeconds:F1} s");

@@ -8,23 +8,25 @@ internal sealed class SqliteApiKeyStore : IApiKeyStore
     private const string Columns = "id, merchant_id, name, prefix, created_by, created_at, last_used_at, revoked_at";
     private readonly SqliteDatabase _db;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id           TEXT PRIMARY KEY,
+            merchant_id  TEXT    NOT NULL,
+            name         TEXT    NOT NULL,
+            prefix       TEXT    NOT NULL,
+            secret_hash  TEXT    NOT NULL UNIQUE,
+            created_by   TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at   INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS ix_api_keys_merchant ON api_keys(merchant_id, created_at DESC);
+        """;
+
     public SqliteApiKeyStore(SqliteDatabase db)
     {
         _db = db;
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS api_keys (
-                id           TEXT PRIMARY KEY,
-                merchant_id  TEXT    NOT NULL,
-                name         TEXT    NOT NULL,
-                prefix       TEXT    NOT NULL,
-                secret_hash  TEXT    NOT NULL UNIQUE,
-                created_by   TEXT    NOT NULL,
-                created_at   INTEGER NOT NULL,
-                last_used_at INTEGER,
-                revoked_at   INTEGER
-            );
-            CREATE INDEX IF NOT EXISTS ix_api_keys_merchant ON api_keys(merchant_id, created_at DESC);
-            """);
     }
 
     public async Task AddAsync(ApiKey key, string secretHash, CancellationToken cancellationToken)

@@ -26,6 +26,28 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     private long _lastSequence;
     private string _lastHash = AuditChain.GenesisHash;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS audit_events (
+            sequence      INTEGER PRIMARY KEY,
+            id            TEXT    NOT NULL,
+            occurred_at   INTEGER NOT NULL,
+            actor_id      TEXT,
+            actor_name    TEXT,
+            actor_role    TEXT,
+            action        TEXT    NOT NULL,
+            target        TEXT,
+            source_ip     TEXT,
+            outcome       TEXT    NOT NULL,
+            detail        TEXT,
+            previous_hash TEXT    NOT NULL,
+            hash          TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_events(action, sequence);
+        CREATE INDEX IF NOT EXISTS ix_audit_actor ON audit_events(actor_id, sequence);
+        CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
+        """;
+
     public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger)
     {
         _db = db;
@@ -33,26 +55,6 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         _clock = clock;
         _logger = logger;
         _headPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db.Path))!, "audit.head.json");
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS audit_events (
-                sequence      INTEGER PRIMARY KEY,
-                id            TEXT    NOT NULL,
-                occurred_at   INTEGER NOT NULL,
-                actor_id      TEXT,
-                actor_name    TEXT,
-                actor_role    TEXT,
-                action        TEXT    NOT NULL,
-                target        TEXT,
-                source_ip     TEXT,
-                outcome       TEXT    NOT NULL,
-                detail        TEXT,
-                previous_hash TEXT    NOT NULL,
-                hash          TEXT    NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_audit_action ON audit_events(action, sequence);
-            CREATE INDEX IF NOT EXISTS ix_audit_actor ON audit_events(actor_id, sequence);
-            CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
-            """);
         LoadTail();
         WarnIfHeadDisagrees();
         _writer = Task.Run(WriteLoopAsync);

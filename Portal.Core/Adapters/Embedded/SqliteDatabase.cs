@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Portal.Core.Adapters.Embedded;
 
@@ -7,13 +9,17 @@ namespace Portal.Core.Adapters.Embedded;
 /// commit syncs the WAL to disk before it returns, so an acknowledged write (a payment, its idempotency record, an
 /// audit event) survives a power loss, not only a process kill. The hot writers (payments, audit) commit in batches,
 /// so one sync is shared by every write in the batch.
+/// Opening it brings its schema to the latest version (<see cref="SqliteMigrations"/>); a file from a newer release is
+/// refused before anything writes to it.
 /// </summary>
 internal sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
-    public SqliteDatabase(string path)
+    public SqliteDatabase(string path, SqliteSchema schema, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(schema);
+        SqliteMigrations.RefuseIfNewer(path, schema);
         PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         PrivateFiles.EnsureExists(path);
         Path = path;
@@ -25,9 +31,13 @@ internal sealed class SqliteDatabase
             DefaultTimeout = 30,
         }.ToString();
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+
+        SqliteMigrations.Migrate(connection, path, schema, logger ?? NullLogger.Instance);
     }
 
     public string Path { get; }
@@ -40,6 +50,16 @@ internal sealed class SqliteDatabase
         command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>
+    /// Closes this file's idle pooled connections, so the last one folds the WAL into the file. Only this file's pool:
+    /// <c>SqliteConnection.ClearAllPools</c> would close every other database's connections in the process too.
+    /// </summary>
+    public void CloseIdleConnections()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -61,14 +81,6 @@ internal sealed class SqliteDatabase
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
-    }
-
-    public void Execute(string sql)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }
 

@@ -6,24 +6,26 @@ internal sealed class SqliteKycDocumentRecords : IKycDocumentRecords
 {
     private readonly SqliteDatabase _db;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS kyc_documents (
+            merchant_id TEXT    NOT NULL,
+            type        TEXT    NOT NULL,
+            version_id  TEXT    NOT NULL,
+            format      TEXT    NOT NULL,
+            length      INTEGER NOT NULL,
+            sha256      TEXT    NOT NULL,
+            uploaded_at INTEGER NOT NULL,
+            uploaded_by TEXT    NOT NULL,
+            state       TEXT    NOT NULL,
+            reason      TEXT,
+            PRIMARY KEY (merchant_id, type, version_id)
+        );
+        """;
+
     public SqliteKycDocumentRecords(SqliteDatabase db)
     {
         _db = db;
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS kyc_documents (
-                merchant_id TEXT    NOT NULL,
-                type        TEXT    NOT NULL,
-                version_id  TEXT    NOT NULL,
-                format      TEXT    NOT NULL,
-                length      INTEGER NOT NULL,
-                sha256      TEXT    NOT NULL,
-                uploaded_at INTEGER NOT NULL,
-                uploaded_by TEXT    NOT NULL,
-                state       TEXT    NOT NULL,
-                reason      TEXT,
-                PRIMARY KEY (merchant_id, type, version_id)
-            );
-            """);
     }
 
     public async Task AddAsync(KycDocumentVersion version, CancellationToken cancellationToken)

@@ -20,7 +20,12 @@ internal sealed class SqliteMerchantStore : IMerchantStore
     public SqliteMerchantStore(SqliteDatabase db)
     {
         _db = db;
-        _db.Execute("""
+    }
+
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal static void CreateSchema(SqliteMigrationContext schema)
+    {
+        schema.Execute("""
             CREATE TABLE IF NOT EXISTS merchants (
                 id                 TEXT    PRIMARY KEY,
                 business_name      TEXT    NOT NULL,
@@ -57,31 +62,27 @@ internal sealed class SqliteMerchantStore : IMerchantStore
             CREATE INDEX IF NOT EXISTS ix_merchant_history ON merchant_history(merchant_id, seq);
             """);
 
-        // Added with the KYC queue: older databases get the columns (NULL: never submitted, nobody assigned).
-        using (var connection = _db.Open())
-        using (var columns = connection.CreateCommand())
+        // Added with the KYC queue, before schema versions: a database from before it gets the columns (NULL: never
+        // submitted, nobody assigned).
+        if (schema.Scalar("SELECT name FROM pragma_table_info('merchants') WHERE name = 'submitted_key'") is null)
         {
-            columns.CommandText = "SELECT name FROM pragma_table_info('merchants') WHERE name = 'submitted_key'";
-            if (columns.ExecuteScalar() is null)
-            {
-                _db.Execute("""
-                    ALTER TABLE merchants ADD COLUMN submitted_at INTEGER;
-                    ALTER TABLE merchants ADD COLUMN submitted_key TEXT;
-                    ALTER TABLE merchants ADD COLUMN assigned_to TEXT;
-                    """);
+            schema.Execute("""
+                ALTER TABLE merchants ADD COLUMN submitted_at INTEGER;
+                ALTER TABLE merchants ADD COLUMN submitted_key TEXT;
+                ALTER TABLE merchants ADD COLUMN assigned_to TEXT;
+                """);
 
-                // Cases awaiting review before the queue existed would otherwise never appear in it: their submission
-                // time is the last "Submitted" entry of their history (else their last update).
-                _db.Execute("""
-                    UPDATE merchants SET submitted_at = COALESCE(
-                        (SELECT MAX(h.at) FROM merchant_history h WHERE h.merchant_id = merchants.id AND h.status = 'Submitted'), updated_at)
-                    WHERE status IN ('Submitted', 'InReview', 'MoreInformationRequested');
-                    UPDATE merchants SET submitted_key = printf('%019d', submitted_at) WHERE submitted_at IS NOT NULL;
-                    """);
-            }
+            // Cases awaiting review before the queue existed would otherwise never appear in it: their submission
+            // time is the last "Submitted" entry of their history (else their last update).
+            schema.Execute("""
+                UPDATE merchants SET submitted_at = COALESCE(
+                    (SELECT MAX(h.at) FROM merchant_history h WHERE h.merchant_id = merchants.id AND h.status = 'Submitted'), updated_at)
+                WHERE status IN ('Submitted', 'InReview', 'MoreInformationRequested');
+                UPDATE merchants SET submitted_key = printf('%019d', submitted_at) WHERE submitted_at IS NOT NULL;
+                """);
         }
 
-        _db.Execute($"CREATE INDEX IF NOT EXISTS ix_merchants_queue ON merchants(submitted_key, id) WHERE {InQueue};");
+        schema.Execute($"CREATE INDEX IF NOT EXISTS ix_merchants_queue ON merchants(submitted_key, id) WHERE {InQueue};");
     }
 
     public async Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken)

@@ -27,78 +27,80 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     private DateTimeOffset _nextCleanup;
     private int _disposed;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS payments (
+            id                  TEXT    PRIMARY KEY,
+            merchant_id         TEXT    NOT NULL,
+            customer_id         TEXT    NOT NULL,
+            status              TEXT    NOT NULL,
+            created_at          INTEGER NOT NULL, -- UTC ticks: full precision, so keyset order matches the records'
+            processor_reference TEXT,
+            version             INTEGER NOT NULL,
+            doc                 TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_payments_created ON payments(created_at, id);
+        CREATE INDEX IF NOT EXISTS ix_payments_merchant ON payments(merchant_id, created_at, id);
+        CREATE INDEX IF NOT EXISTS ix_payments_merchant_status ON payments(merchant_id, status, created_at, id);
+        CREATE INDEX IF NOT EXISTS ix_payments_status ON payments(status, created_at, id);
+        CREATE INDEX IF NOT EXISTS ix_payments_customer ON payments(customer_id, created_at, id);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_payments_reference ON payments(processor_reference) WHERE processor_reference IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS idempotency (
+            merchant_id  TEXT    NOT NULL,
+            scope        TEXT    NOT NULL,
+            key          TEXT    NOT NULL,
+            request_hash TEXT    NOT NULL,
+            resource_id  TEXT    NOT NULL,
+            status_code  INTEGER NOT NULL,
+            body         TEXT,
+            created_at   INTEGER NOT NULL,
+            expires_at   INTEGER NOT NULL,
+            PRIMARY KEY (merchant_id, scope, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_idempotency_expiry ON idempotency(expires_at);
+        CREATE TABLE IF NOT EXISTS refunds (
+            id         TEXT    PRIMARY KEY,
+            payment_id TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            doc        TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_refunds_payment ON refunds(payment_id, created_at);
+        CREATE TABLE IF NOT EXISTS customers (
+            merchant_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            doc         TEXT NOT NULL,
+            PRIMARY KEY (merchant_id, customer_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS payment_stats (
+            merchant_id TEXT    NOT NULL,
+            minute      INTEGER NOT NULL,
+            status      TEXT    NOT NULL,
+            reason      TEXT    NOT NULL,
+            currency    TEXT    NOT NULL,
+            count       INTEGER NOT NULL,
+            amount      INTEGER NOT NULL,
+            PRIMARY KEY (merchant_id, minute, status, reason, currency)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_payment_stats_minute ON payment_stats(minute);
+        CREATE TABLE IF NOT EXISTS outbox (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            id         TEXT    NOT NULL UNIQUE,
+            merchant_id TEXT   NOT NULL,
+            payment_id TEXT    NOT NULL,
+            type       TEXT    NOT NULL,
+            data       TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            dispatched INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox(created_at, id) WHERE dispatched = 0;
+        CREATE INDEX IF NOT EXISTS ix_outbox_payment ON outbox(payment_id, created_at, id);
+        """;
+
     public SqlitePaymentStore(SqliteDatabase db, TimeProvider clock, ILogger<SqlitePaymentStore> logger)
     {
         _db = db;
         _clock = clock;
         _logger = logger;
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS payments (
-                id                  TEXT    PRIMARY KEY,
-                merchant_id         TEXT    NOT NULL,
-                customer_id         TEXT    NOT NULL,
-                status              TEXT    NOT NULL,
-                created_at          INTEGER NOT NULL, -- UTC ticks: full precision, so keyset order matches the records'
-                processor_reference TEXT,
-                version             INTEGER NOT NULL,
-                doc                 TEXT    NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_payments_created ON payments(created_at, id);
-            CREATE INDEX IF NOT EXISTS ix_payments_merchant ON payments(merchant_id, created_at, id);
-            CREATE INDEX IF NOT EXISTS ix_payments_merchant_status ON payments(merchant_id, status, created_at, id);
-            CREATE INDEX IF NOT EXISTS ix_payments_status ON payments(status, created_at, id);
-            CREATE INDEX IF NOT EXISTS ix_payments_customer ON payments(customer_id, created_at, id);
-            CREATE UNIQUE INDEX IF NOT EXISTS ux_payments_reference ON payments(processor_reference) WHERE processor_reference IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS idempotency (
-                merchant_id  TEXT    NOT NULL,
-                scope        TEXT    NOT NULL,
-                key          TEXT    NOT NULL,
-                request_hash TEXT    NOT NULL,
-                resource_id  TEXT    NOT NULL,
-                status_code  INTEGER NOT NULL,
-                body         TEXT,
-                created_at   INTEGER NOT NULL,
-                expires_at   INTEGER NOT NULL,
-                PRIMARY KEY (merchant_id, scope, key)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS ix_idempotency_expiry ON idempotency(expires_at);
-            CREATE TABLE IF NOT EXISTS refunds (
-                id         TEXT    PRIMARY KEY,
-                payment_id TEXT    NOT NULL,
-                created_at INTEGER NOT NULL,
-                doc        TEXT    NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_refunds_payment ON refunds(payment_id, created_at);
-            CREATE TABLE IF NOT EXISTS customers (
-                merchant_id TEXT NOT NULL,
-                customer_id TEXT NOT NULL,
-                doc         TEXT NOT NULL,
-                PRIMARY KEY (merchant_id, customer_id)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS payment_stats (
-                merchant_id TEXT    NOT NULL,
-                minute      INTEGER NOT NULL,
-                status      TEXT    NOT NULL,
-                reason      TEXT    NOT NULL,
-                currency    TEXT    NOT NULL,
-                count       INTEGER NOT NULL,
-                amount      INTEGER NOT NULL,
-                PRIMARY KEY (merchant_id, minute, status, reason, currency)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS ix_payment_stats_minute ON payment_stats(minute);
-            CREATE TABLE IF NOT EXISTS outbox (
-                seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-                id         TEXT    NOT NULL UNIQUE,
-                merchant_id TEXT   NOT NULL,
-                payment_id TEXT    NOT NULL,
-                type       TEXT    NOT NULL,
-                data       TEXT    NOT NULL,
-                created_at INTEGER NOT NULL,
-                dispatched INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox(created_at, id) WHERE dispatched = 0;
-            CREATE INDEX IF NOT EXISTS ix_outbox_payment ON outbox(payment_id, created_at, id);
-            """);
         _nextCleanup = clock.GetUtcNow();
         _writer = Task.Run(WriteLoopAsync);
         _checkpointer = Task.Run(CheckpointLoopAsync);

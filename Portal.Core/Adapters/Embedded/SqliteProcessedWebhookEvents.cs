@@ -8,19 +8,21 @@ internal sealed class SqliteProcessedWebhookEvents : IProcessedWebhookEvents
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _clock;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS processed_webhook_events (
+            source      TEXT    NOT NULL,
+            event_id    TEXT    NOT NULL,
+            recorded_at INTEGER NOT NULL,
+            PRIMARY KEY (source, event_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_processed_webhook_events_recorded ON processed_webhook_events(recorded_at);
+        """;
+
     public SqliteProcessedWebhookEvents(SqliteDatabase db, TimeProvider clock)
     {
         _db = db;
         _clock = clock;
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS processed_webhook_events (
-                source      TEXT    NOT NULL,
-                event_id    TEXT    NOT NULL,
-                recorded_at INTEGER NOT NULL,
-                PRIMARY KEY (source, event_id)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS ix_processed_webhook_events_recorded ON processed_webhook_events(recorded_at);
-            """);
     }
 
     public async Task<bool> ContainsAsync(string source, string eventId, CancellationToken cancellationToken)

@@ -17,55 +17,57 @@ internal sealed class SqliteWebhookStore : IWebhookStore
 
     private readonly SqliteDatabase _db;
 
+    /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS webhook_endpoints (
+            id             TEXT PRIMARY KEY,
+            merchant_id    TEXT    NOT NULL,
+            url            TEXT    NOT NULL,
+            description    TEXT,
+            enabled_events TEXT    NOT NULL,
+            enabled        INTEGER NOT NULL,
+            secret         BLOB    NOT NULL,
+            created_at     INTEGER NOT NULL,
+            updated_at     INTEGER NOT NULL,
+            deleted_at     INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS ix_webhook_endpoints_merchant ON webhook_endpoints(merchant_id, created_at DESC);
+        CREATE TABLE IF NOT EXISTS webhook_deliveries (
+            id               TEXT PRIMARY KEY,
+            merchant_id      TEXT    NOT NULL,
+            endpoint_id      TEXT    NOT NULL REFERENCES webhook_endpoints(id),
+            event_id         TEXT    NOT NULL,
+            event_type       TEXT    NOT NULL,
+            payload          TEXT    NOT NULL,
+            status           TEXT    NOT NULL,
+            attempt_count    INTEGER NOT NULL,
+            next_attempt_at  INTEGER,
+            last_attempt_at  INTEGER,
+            last_status_code INTEGER,
+            last_error       TEXT,
+            created_at       INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_webhook_deliveries_event_endpoint ON webhook_deliveries(event_id, endpoint_id);
+        CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_merchant ON webhook_deliveries(merchant_id, id DESC);
+        CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id DESC);
+        CREATE TABLE IF NOT EXISTS webhook_attempts (
+            id               TEXT PRIMARY KEY,
+            delivery_id      TEXT    NOT NULL REFERENCES webhook_deliveries(id),
+            number           INTEGER NOT NULL,
+            attempted_at     INTEGER NOT NULL,
+            status_code      INTEGER,
+            error            TEXT,
+            duration_ms      INTEGER NOT NULL,
+            response_snippet TEXT,
+            manual           INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
+        """;
+
     public SqliteWebhookStore(SqliteDatabase db)
     {
         _db = db;
-        _db.Execute("""
-            CREATE TABLE IF NOT EXISTS webhook_endpoints (
-                id             TEXT PRIMARY KEY,
-                merchant_id    TEXT    NOT NULL,
-                url            TEXT    NOT NULL,
-                description    TEXT,
-                enabled_events TEXT    NOT NULL,
-                enabled        INTEGER NOT NULL,
-                secret         BLOB    NOT NULL,
-                created_at     INTEGER NOT NULL,
-                updated_at     INTEGER NOT NULL,
-                deleted_at     INTEGER
-            );
-            CREATE INDEX IF NOT EXISTS ix_webhook_endpoints_merchant ON webhook_endpoints(merchant_id, created_at DESC);
-            CREATE TABLE IF NOT EXISTS webhook_deliveries (
-                id               TEXT PRIMARY KEY,
-                merchant_id      TEXT    NOT NULL,
-                endpoint_id      TEXT    NOT NULL REFERENCES webhook_endpoints(id),
-                event_id         TEXT    NOT NULL,
-                event_type       TEXT    NOT NULL,
-                payload          TEXT    NOT NULL,
-                status           TEXT    NOT NULL,
-                attempt_count    INTEGER NOT NULL,
-                next_attempt_at  INTEGER,
-                last_attempt_at  INTEGER,
-                last_status_code INTEGER,
-                last_error       TEXT,
-                created_at       INTEGER NOT NULL
-            );
-            CREATE UNIQUE INDEX IF NOT EXISTS ux_webhook_deliveries_event_endpoint ON webhook_deliveries(event_id, endpoint_id);
-            CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
-            CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_merchant ON webhook_deliveries(merchant_id, id DESC);
-            CREATE INDEX IF NOT EXISTS ix_webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id DESC);
-            CREATE TABLE IF NOT EXISTS webhook_attempts (
-                id               TEXT PRIMARY KEY,
-                delivery_id      TEXT    NOT NULL REFERENCES webhook_deliveries(id),
-                number           INTEGER NOT NULL,
-                attempted_at     INTEGER NOT NULL,
-                status_code      INTEGER,
-                error            TEXT,
-                duration_ms      INTEGER NOT NULL,
-                response_snippet TEXT,
-                manual           INTEGER NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS ix_webhook_attempts_delivery ON webhook_attempts(delivery_id, number);
-            """);
     }
 
     public async Task AddEndpointAsync(WebhookEndpoint endpoint, byte[] sealedSecret, CancellationToken cancellationToken)

@@ -31,7 +31,7 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
     private string DbPath => Path.Combine(_folder, "audit.db");
 
     private SqliteAuditLog Open(byte[]? key = null) =>
-        new(new SqliteDatabase(DbPath), new AuditChain(key ?? _key), _clock, NullLogger<SqliteAuditLog>.Instance);
+        new(new SqliteDatabase(DbPath, EmbeddedSchemas.Audit), new AuditChain(key ?? _key), _clock, NullLogger<SqliteAuditLog>.Instance);
 
     private async Task AppendManyAsync(int count)
     {
@@ -160,7 +160,7 @@ public sealed class SqliteAuditLogTests : IAsyncLifetime
         var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([new Portal.Tests.Infrastructure.CapturingLoggerProvider(logs)]);
 
-        _log = new(new SqliteDatabase(DbPath), new AuditChain(_key), _clock, new Microsoft.Extensions.Logging.Logger<SqliteAuditLog>(loggers));
+        _log = new(new SqliteDatabase(DbPath, EmbeddedSchemas.Audit), new AuditChain(_key), _clock, new Microsoft.Extensions.Logging.Logger<SqliteAuditLog>(loggers));
 
         logs.ShouldContain(line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("does not match its newest stored event"));
     }

@@ -10,7 +10,7 @@ public sealed class SqliteProcessedWebhookEventsTests : IDisposable
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
     private readonly SqliteProcessedWebhookEvents _events;
 
-    public SqliteProcessedWebhookEventsTests() => _events = new(new SqliteDatabase(Path.Combine(_folder, "portal.db")), _clock);
+    public SqliteProcessedWebhookEventsTests() => _events = new(new SqliteDatabase(Path.Combine(_folder, "portal.db"), EmbeddedSchemas.Portal), _clock);
 
     public void Dispose()
     {
