@@ -6,8 +6,10 @@ namespace Portal.Tests.Reliability;
 /// <summary>Every file under a folder with its size, modification time and SHA-256: two equal snapshots mean nothing was written.</summary>
 internal static class DataFolderSnapshot
 {
+    // A -shm file is SQLite's shared-memory WAL index, not data: the readers of a live database (the first portal's
+    // pollers) update it without writing anything.
     public static SortedDictionary<string, string> Take(string folder) =>
-        new(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(
+        new(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(file => !file.EndsWith("-shm", StringComparison.Ordinal)).ToDictionary(
             file => Path.GetRelativePath(folder, file),
             file => string.Create(CultureInfo.InvariantCulture,
                 $"{new FileInfo(file).Length} bytes, {File.GetLastWriteTimeUtc(file):O}, {Hash(file)}")),

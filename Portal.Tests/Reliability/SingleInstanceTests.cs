@@ -9,6 +9,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Reliability;
 
 /// <summary>One portal per data folder: a second one, in another process, is turned away before it writes anything.</summary>
+[Collection(DataFolderSnapshots.Name)]
 public sealed class SingleInstanceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

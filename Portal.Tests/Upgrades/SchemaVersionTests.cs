@@ -9,6 +9,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Upgrades;
 
 /// <summary>Start-up brings every database of the data folder to the code's schema, and refuses one from a newer release.</summary>
+[Collection(DataFolderSnapshots.Name)]
 public sealed class SchemaVersionTests
 {
     private static readonly string[] Files = ["payments.db", "audit.db", "portal.db", "identity.db"];

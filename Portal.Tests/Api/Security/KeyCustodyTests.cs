@@ -11,6 +11,7 @@ using Portal.Tests.Reliability;
 namespace Portal.Tests.Api.Security;
 
 /// <summary>Keys fail closed: a data folder starts only with the key ring its data was sealed with, and a new one is made only for a new folder.</summary>
+[Collection(DataFolderSnapshots.Name)]
 public sealed class KeyCustodyTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-custody", Guid.NewGuid().ToString("N"));
