@@ -19,6 +19,9 @@ public sealed class SingleInstanceTests
     {
         await using var first = new PortalFactory();
         var token = await first.StaffTokenAsync(PortalRoles.Compliance); // identity, audit and data-protection files exist
+        // The first portal checkpoints its WALs on its own schedule (moving pages into the .db files without writing
+        // anything new): fold them in now, so the comparison below sees only what the second portal might write.
+        CheckpointDatabases(first.DataPath);
         var before = await DataFolderSnapshot.TakeWhenSettledAsync(first.DataPath, Ct);
 
         var (exitCode, output) = await RunSecondPortalAsync(first.DataPath);
@@ -34,6 +37,18 @@ public sealed class SingleInstanceTests
         (await (await client.PostAsync("/api/v1/audit/verify", null, Ct)).JsonAsync()).GetProperty("is_intact").GetBoolean().ShouldBeTrue();
         var verification = await first.Services.GetRequiredService<IAuditLog>().VerifyAsync(Ct); // the events the calls above just wrote
         verification.IsIntact.ShouldBeTrue(verification.Problem);
+    }
+
+    private static void CheckpointDatabases(string folder)
+    {
+        foreach (var database in Directory.EnumerateFiles(folder, "*.db"))
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA wal_checkpoint(TRUNCATE);";
+            command.ExecuteNonQuery();
+        }
     }
 
     [Fact]
