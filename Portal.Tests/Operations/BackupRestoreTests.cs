@@ -103,7 +103,7 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
             report.Audit.EventsChecked.ShouldBeGreaterThan(0);
             report.DocumentsChecked.ShouldBe(1);
             output.ToString().ShouldContain("Audit chain verifies");
-            output.ToString().ShouldContain("Documents: all 1 decrypt and match their checksums");
+            output.ToString().ShouldContain("Documents: 1 of 1 decrypt and match their checksums");
 
             // The restored folder, served by a fresh portal: the same key, payments and document bytes.
             await using var again = new PortalFactory().WithSetting("Portal:DataPath", restored);

@@ -23,6 +23,9 @@ internal static class BackupCommands
             return 2;
         }
 
+        // The host read the folder argument as a switch when it starts with '/' (and took the next argument as its
+        // value), so the settings after the folder are read again here, above everything else, as on a normal start.
+        configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddCommandLine(args[2..]).Build();
         var options = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         if (options.Mode != PortalMode.Embedded)
         {

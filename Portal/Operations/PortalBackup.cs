@@ -148,7 +148,7 @@ internal static class PortalBackup
             ? $"Audit chain verifies: {report.Audit.EventsChecked} events"
             : $"AUDIT CHAIN DOES NOT VERIFY at event {report.Audit.FirstBrokenSequence}: {report.Audit.Problem}");
         output.WriteLine(report.DocumentFailures.Count == 0
-            ? $"Documents: all {report.DocumentsChecked} decrypt and match their checksums"
+            ? $"Documents: {report.DocumentsChecked} of {report.DocumentsChecked} decrypt and match their checksums"
             : $"DOCUMENTS FAILED: {report.DocumentFailures.Count} of {report.DocumentsChecked} ({string.Join(", ", report.DocumentFailures)})");
         return report;
     }
