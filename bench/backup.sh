@@ -21,13 +21,15 @@ dotnet build Portal -c Release -v quiet -clp:ErrorsOnly >/dev/null
 portal() { ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data" Logging__LogLevel__Default=Warning "$@"; }
 
 start_portal() {
-  portal dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "http://127.0.0.1:$port" >>"$work/portal.log" 2>&1 \
-    --Payments:RequestsPerSecondPerMerchant=1000000 &
+  # A plain command, not the function: $! must be the portal's own process, for the kill at the end.
+  ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data" Logging__LogLevel__Default=Warning Payments__RequestsPerSecondPerMerchant=1000000 \
+    dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "http://127.0.0.1:$port" >>"$work/portal.log" 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do kill -0 $pid 2>/dev/null || { echo "portal did not start:"; tail -5 "$work/portal.log"; exit 1; }; sleep 0.3; done
 }
 backup() { portal dotnet Portal/bin/Release/net10.0/Portal.dll backup "$1" --contentRoot "$PWD/Portal"; }
 pid=""
+if curl -s "http://127.0.0.1:$port/" >/dev/null; then echo "port $port is taken"; exit 1; fi
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 start_portal
 key=$(grep -o 'sk_test_[A-Za-z0-9]*' "$work/portal.log" | head -1)

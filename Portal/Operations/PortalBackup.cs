@@ -48,7 +48,7 @@ internal static class PortalBackup
         }
 
         RequireEmptyOrMissing(target, "backup folder");
-        var data = PrivateFiles.CreateFolder(Path.Combine(PrivateFiles.CreateFolder(target), DataName));
+        var data = PrivateFiles.CreateFolder(Path.Combine(PrivateFiles.CreateOrRestrictFolder(target), DataName));
 
         // Databases first, documents after: a document is renamed into place before its record is written, so every
         // document a snapshot refers to is already on disk when the document files are copied.
