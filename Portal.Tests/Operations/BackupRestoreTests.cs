@@ -57,18 +57,19 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
         var restored = TempFolder("restored");
         var backup = TempFolder("backup");
         var acknowledged = new ConcurrentDictionary<string, string>();
-        HashSet<string> beforeBackup;
-        byte[] document;
-        string documentUrl;
-        string documentOwnerKey;
+        var documents = new ConcurrentDictionary<string, byte[]>(); // download address -> bytes, for each acknowledged upload
+        HashSet<string> paymentsBefore;
+        Dictionary<string, byte[]> documentsBefore;
         string merchantKey;
+        string documentOwnerKey;
         await using (var portal = new PortalFactory())
         {
             await portal.StaffTokenAsync("Admin"); // sign-in and token events in the audit chain
             (_, merchantKey) = await portal.ApprovedMerchantKeyAsync();
-            document = Pdf(300_000);
-            (documentUrl, documentOwnerKey) = await UploadDocumentAsync(portal, document);
+            string merchantId;
+            (documentOwnerKey, merchantId) = await RegisteredMerchantAsync(portal);
             using var client = portal.ClientWithBearer(merchantKey);
+            using var owner = portal.ClientWithBearer(documentOwnerKey);
 
             using var stop = new CancellationTokenSource();
             var load = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
@@ -81,17 +82,38 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
                     acknowledged[order] = (await response.JsonAsync()).GetProperty("id").GetString()!;
                 }
             })).ToList();
-            while (acknowledged.Count < 200)
+            // Uploads go on during the backup too: each writes a document file, then its record, then an audit event
+            // (which moves the audit log's signed head), until the merchant's version quota ends them.
+            load.Add(Task.Run(async () =>
+            {
+                string[] types = ["certificate_of_incorporation", "director_id", "proof_of_address", "bank_statement"];
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var pdf = Pdf(20_000 + i);
+                    var (status, url) = await UploadAsync(owner, merchantId, types[i % types.Length], pdf);
+                    if (status != HttpStatusCode.Created)
+                    {
+                        return;
+                    }
+
+                    documents[url!] = pdf;
+                    await Task.Delay(10); // spread the quota over the backup's time
+                }
+            }));
+            while (acknowledged.Count < 200 || documents.IsEmpty)
             {
                 await Task.Delay(10, Ct);
             }
 
-            beforeBackup = [.. acknowledged.Values];
+            paymentsBefore = [.. acknowledged.Values];
+            documentsBefore = documents.ToDictionary();
             await PortalBackup.CreateAsync(portal.DataPath, Path.Combine(portal.DataPath, "keys", "master.key"), backup, Passphrase, TextWriter.Null, Ct);
-            var duringBackup = acknowledged.Count - beforeBackup.Count;
+            var paymentsDuring = acknowledged.Count - paymentsBefore.Count;
+            var uploadsDuring = documents.Count - documentsBefore.Count;
             await stop.CancelAsync();
             await Task.WhenAll(load);
-            duringBackup.ShouldBeGreaterThan(0, "the load must run while the backup does");
+            paymentsDuring.ShouldBeGreaterThan(0, "payments must go on while the backup runs");
+            uploadsDuring.ShouldBeGreaterThan(0, "uploads must go on while the backup runs");
         }
 
         try
@@ -100,25 +122,28 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
             var report = await PortalBackup.RestoreAsync(backup, restored, Path.Combine(restored, "keys", "master.key"), Passphrase, output, Ct);
 
             report.IsSound.ShouldBeTrue(output.ToString());
-            report.Audit.EventsChecked.ShouldBeGreaterThan(0);
-            report.DocumentsChecked.ShouldBe(1);
-            output.ToString().ShouldContain("Audit chain verifies");
-            output.ToString().ShouldContain("Documents: 1 of 1 decrypt and match their checksums");
+            report.Audit.EventsChecked.ShouldBeGreaterThan(documentsBefore.Count);
+            report.DocumentsChecked.ShouldBeGreaterThanOrEqualTo(documentsBefore.Count);
+            output.ToString().ShouldContain($"Audit chain verifies: {report.Audit.EventsChecked} events");
+            output.ToString().ShouldContain($"Documents: {report.DocumentsChecked} of {report.DocumentsChecked} decrypt and match their checksums");
 
-            // The restored folder, served by a fresh portal: the same key, payments and document bytes.
+            // The restored folder, served by a fresh portal: the same keys, payments and document bytes.
+            var stored = await PaymentIdsAsync(Path.Combine(restored, EmbeddedDatabases.Payments));
+            paymentsBefore.Where(id => !stored.Contains(id)).ShouldBeEmpty("every payment acknowledged before the backup started is in it");
             await using var again = new PortalFactory().WithSetting("Portal:DataPath", restored);
             using var client = again.ClientWithBearer(merchantKey);
-            var stored = await PaymentIdsAsync(Path.Combine(restored, EmbeddedDatabases.Payments));
-            beforeBackup.Where(id => !stored.Contains(id)).ShouldBeEmpty("every payment acknowledged before the backup started is in it");
-            using (var one = await client.GetAsync($"/api/v1/payments/{beforeBackup.First()}", Ct))
+            using (var one = await client.GetAsync($"/api/v1/payments/{paymentsBefore.First()}", Ct))
             {
                 one.StatusCode.ShouldBe(HttpStatusCode.OK, await one.Content.ReadAsStringAsync(Ct));
             }
 
             using var owner = again.ClientWithBearer(documentOwnerKey);
-            using var download = await owner.GetAsync(documentUrl, Ct);
-            download.StatusCode.ShouldBe(HttpStatusCode.OK);
-            (await download.Content.ReadAsByteArrayAsync(Ct)).ShouldBe(document);
+            foreach (var (url, pdf) in documentsBefore)
+            {
+                using var download = await owner.GetAsync(url, Ct);
+                download.StatusCode.ShouldBe(HttpStatusCode.OK, url);
+                (await download.Content.ReadAsByteArrayAsync(Ct)).ShouldBe(pdf);
+            }
         }
         finally
         {
@@ -317,20 +342,32 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
             new { amount = 2500, currency = "usd", customer_id = customer, payment_method = SandboxProcessor.Success, order_id = order });
     }
 
-    /// <summary>A registered merchant uploads a document; returns its download address and the merchant's API key.</summary>
-    private static async Task<(string Url, string Key)> UploadDocumentAsync(PortalFactory portal, byte[] pdf)
+    /// <summary>A registered merchant uploads a document; returns its download address.</summary>
+    private static async Task UploadDocumentAsync(PortalFactory portal, byte[] pdf)
+    {
+        var (key, merchantId) = await RegisteredMerchantAsync(portal);
+        using var client = portal.ClientWithBearer(key);
+        var (status, _) = await UploadAsync(client, merchantId, "certificate_of_incorporation", pdf);
+        status.ShouldBe(HttpStatusCode.Created);
+    }
+
+    /// <summary>A merchant that registered itself (and so may upload its documents): its API key and id.</summary>
+    private static async Task<(string Key, string MerchantId)> RegisteredMerchantAsync(PortalFactory portal)
     {
         var (_, key) = await portal.MerchantKeyAsync();
         using var client = portal.ClientWithBearer(key);
         using var created = await client.PostAsJsonAsync("/api/v1/merchants",
             new { business_name = "Backup Ltd", cac_number = Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture), contact_email = "b@backup.example" });
         created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var merchantId = (await created.JsonAsync()).GetProperty("merchant_id").GetString();
+        return (key, (await created.JsonAsync()).GetProperty("merchant_id").GetString()!);
+    }
+
+    private static async Task<(HttpStatusCode Status, string? Url)> UploadAsync(HttpClient client, string merchantId, string type, byte[] pdf)
+    {
         using var content = new ByteArrayContent(pdf);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
-        using var uploaded = await client.PutAsync($"/api/v1/merchants/{merchantId}/documents/certificate_of_incorporation", content);
-        uploaded.StatusCode.ShouldBe(HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
-        return (uploaded.Headers.Location!.ToString(), key);
+        using var uploaded = await client.PutAsync($"/api/v1/merchants/{merchantId}/documents/{type}", content);
+        return (uploaded.StatusCode, uploaded.Headers.Location?.ToString());
     }
 
     private static byte[] Pdf(int length)
