@@ -107,7 +107,9 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
 
             paymentsBefore = [.. acknowledged.Values];
             documentsBefore = documents.ToDictionary();
-            await PortalBackup.CreateAsync(portal.DataPath, Path.Combine(portal.DataPath, "keys", "master.key"), backup, Passphrase, TextWriter.Null, Ct);
+            using var backupOutput = new StringWriter();
+            await PortalBackup.CreateAsync(portal.DataPath, Path.Combine(portal.DataPath, "keys", "master.key"), backup, Passphrase, backupOutput, Ct);
+            TestContext.Current.TestOutputHelper?.WriteLine(backupOutput.ToString());
             var paymentsDuring = acknowledged.Count - paymentsBefore.Count;
             var uploadsDuring = documents.Count - documentsBefore.Count;
             await stop.CancelAsync();
@@ -151,6 +153,32 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
             Directory.Delete(backup, recursive: true);
             Directory.Delete(restored, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_log_whose_signed_head_is_lost_is_still_backed_up_and_the_restore_reports_the_mismatch()
+    {
+        var backup = TempFolder("backup");
+        var restored = TempFolder("restored");
+        using var backupOutput = new StringWriter();
+        await using (var portal = new PortalFactory())
+        {
+            await portal.StaffTokenAsync("Admin");
+            File.Delete(Path.Combine(portal.DataPath, "audit.head.json")); // as if the portal stopped before writing it
+
+            await PortalBackup.CreateAsync(portal.DataPath, Path.Combine(portal.DataPath, "keys", "master.key"), backup, Passphrase, backupOutput, Ct);
+        }
+
+        using var restoreOutput = new StringWriter();
+        var report = await PortalBackup.RestoreAsync(backup, restored, Path.Combine(restored, "keys", "master.key"), Passphrase, restoreOutput, Ct);
+
+        backupOutput.ToString().ShouldContain("WARNING: the audit log's signed head does not match its newest event");
+        report.IsSound.ShouldBeFalse();
+        report.Audit.EventsChecked.ShouldBeGreaterThan(0);
+        restoreOutput.ToString().ShouldContain("AUDIT CHAIN DOES NOT VERIFY");
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(backup, recursive: true);
+        Directory.Delete(restored, recursive: true);
     }
 
     [Fact]
