@@ -3,10 +3,17 @@ using Portal.Auth;
 using Portal.Components;
 using Portal.Components.Account;
 using Portal.Core;
+using Portal.Operations;
 using Portal.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddPortalSharedSettings();
+if (BackupCommands.IsCommand(args))
+{
+    Environment.ExitCode = await BackupCommands.RunAsync(args, builder.Configuration, builder.Environment);
+    return;
+}
+
 builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddPortalCore();

@@ -384,7 +384,8 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     private static bool CanReach(Actor actor, Guid merchantId) =>
         actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == merchantId);
 
-    private static string Key(Guid merchantId, DocumentType type) => $"merchants/{merchantId:N}/{type}";
+    /// <summary>The document store key of a merchant's document type (also read by the restore check).</summary>
+    internal static string Key(Guid merchantId, DocumentType type) => $"merchants/{merchantId:N}/{type}";
 
     private static string Target(Guid merchantId, DocumentType type) => $"mer_{merchantId:N}/{type}";
 }
