@@ -74,7 +74,7 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
         services.AddSingleton<IStorageProbe, EmbeddedStorageProbe>();
-        services.AddSingleton<EmbeddedDatabases>();
+        services.AddSingleton<EmbeddedDatabaseStartup>();
         return services;
     }
 

@@ -21,7 +21,7 @@ public static class StorageInitializer
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalIdentityDbContext>();
         // Every file's schema version is read before any is written: a data folder from a newer release is refused whole.
-        var databases = scope.ServiceProvider.GetService<Portal.Core.Adapters.Embedded.EmbeddedDatabases>();
+        var databases = scope.ServiceProvider.GetService<Portal.Core.Adapters.Embedded.EmbeddedDatabaseStartup>();
         databases?.RefuseNewerSchemas();
         await IdentitySchema.RefuseNewerAsync(db);
         await db.Database.MigrateAsync();

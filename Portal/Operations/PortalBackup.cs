@@ -165,7 +165,7 @@ internal static class PortalBackup
     {
         var keyRing = new LocalKeyRing(keyPath);
         AuditVerification audit;
-        await using (var log = new SqliteAuditLog(new SqliteDatabase(Path.Combine(dataRoot, EmbeddedDatabases.Audit)),
+        await using (var log = new SqliteAuditLog(new SqliteDatabase(Path.Combine(dataRoot, EmbeddedDatabases.Audit), EmbeddedSchemas.Audit),
             new AuditChain(keyRing.DeriveKey("audit-chain")), TimeProvider.System, NullLogger<SqliteAuditLog>.Instance))
         {
             audit = await log.VerifyAsync(cancellationToken);

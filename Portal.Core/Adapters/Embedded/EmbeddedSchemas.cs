@@ -11,17 +11,17 @@ namespace Portal.Core.Adapters.Embedded;
 /// </summary>
 internal static class EmbeddedSchemas
 {
-    public static readonly SqliteSchema Payments = new("payments.db",
+    public static readonly SqliteSchema Payments = new(EmbeddedDatabases.Payments,
     [
         new(1, "payments, idempotency, refunds, customers, payment_stats, outbox", s => s.Execute(SqlitePaymentStore.Schema)),
     ]);
 
-    public static readonly SqliteSchema Audit = new("audit.db",
+    public static readonly SqliteSchema Audit = new(EmbeddedDatabases.Audit,
     [
         new(1, "audit_events", s => s.Execute(SqliteAuditLog.Schema)),
     ]);
 
-    public static readonly SqliteSchema Portal = new("portal.db",
+    public static readonly SqliteSchema Portal = new(EmbeddedDatabases.Portal,
     [
         new(1, "api_keys, merchants, kyc_documents, processed_webhook_events, webhook endpoints and deliveries", s =>
         {
@@ -46,7 +46,7 @@ internal static class EmbeddedSchemas
 /// Start-up of the embedded databases: first every file's version is read (nothing written), so a data folder holding
 /// one file from a newer release is refused whole; then each database is opened, which migrates it.
 /// </summary>
-public sealed class EmbeddedDatabases(EmbeddedDataFolder folder, IServiceProvider services)
+public sealed class EmbeddedDatabaseStartup(EmbeddedDataFolder folder, IServiceProvider services)
 {
     /// <summary>Throws <see cref="SchemaTooNewException"/> naming the first file that a newer release wrote.</summary>
     public void RefuseNewerSchemas()
