@@ -306,6 +306,28 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
     }
 
     [Fact]
+    public async Task The_databases_in_a_backup_are_self_contained_files_that_open_read_only()
+    {
+        foreach (var name in EmbeddedDatabases.All)
+        {
+            var path = Directory.EnumerateFiles(fixture.Backup, name, SearchOption.AllDirectories).Single();
+            var header = new byte[20];
+            await using (var file = File.OpenRead(path))
+            {
+                await file.ReadExactlyAsync(header, Ct);
+            }
+
+            // Bytes 18-19: 1 = rollback journal, 2 = WAL (which would want a -wal file beside it).
+            (header[18], header[19]).ShouldBe(((byte)1, (byte)1), name);
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check";
+            check.ExecuteScalar().ShouldBe("ok", name);
+        }
+    }
+
+    [Fact]
     public async Task Backup_into_a_folder_that_is_not_empty_is_refused()
     {
         await using var portal = new PortalFactory();

@@ -230,19 +230,55 @@ internal static class PortalBackup
         return rows;
     }
 
-    /// <summary>SQLite's online backup API: a consistent copy while writers go on (WAL readers never block them).</summary>
+    /// <summary>
+    /// SQLite's online backup API: a consistent copy while writers go on (WAL readers never block them). The copy is taken
+    /// into memory (CPU only) and then written out in small synced chunks: one pass straight into a file left hundreds of
+    /// megabytes of dirty pages that the portal's own commits had to wait behind (payment p99 up to 10x; into tmpfs, within 2x).
+    /// </summary>
     private static void Snapshot(string source, string destination)
     {
-        PrivateFiles.EnsureExists(destination); // SQLite keeps an existing file's mode: the copy is private from the start
-        using (var from = new SqliteConnection(Connection(source, SqliteOpenMode.ReadWrite)))
-        using (var to = new SqliteConnection(Connection(destination, SqliteOpenMode.ReadWrite)))
+        using var from = new SqliteConnection(Connection(source, SqliteOpenMode.ReadWrite));
+        using var memory = new SqliteConnection("Data Source=:memory:");
+        from.Open();
+        memory.Open();
+        from.BackupDatabase(memory);
+
+        var image = SQLitePCL.raw.sqlite3_serialize(memory.Handle, "main", out var size, 0);
+        if (image == IntPtr.Zero)
         {
-            from.Open();
-            to.Open();
-            from.BackupDatabase(to);
-            using var command = to.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=DELETE;"; // one self-contained file, no -wal beside it
-            command.ExecuteNonQuery();
+            throw new InvalidOperationException($"Could not take a snapshot of {source} in memory ({size} bytes).");
+        }
+
+        try
+        {
+            WritePaced(image, size, destination);
+        }
+        finally
+        {
+            SQLitePCL.raw.sqlite3_free(image);
+        }
+    }
+
+    private const int SyncChunkBytes = 1024 * 1024;
+
+    private static void WritePaced(IntPtr image, long size, string destination)
+    {
+        PrivateFiles.EnsureExists(destination); // private from the start
+        using var file = new FileStream(destination, FileMode.Truncate, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var buffer = new byte[SyncChunkBytes];
+        for (long written = 0; written < size; written += SyncChunkBytes)
+        {
+            var length = (int)Math.Min(SyncChunkBytes, size - written);
+            System.Runtime.InteropServices.Marshal.Copy(image + (nint)written, buffer, 0, length);
+            if (written == 0 && length > 19 && buffer[18] == 2 && buffer[19] == 2)
+            {
+                // Header bytes 18-19 say "WAL" (copied from the live file): the copy is one self-contained rollback-journal file.
+                buffer[18] = 1;
+                buffer[19] = 1;
+            }
+
+            file.Write(buffer, 0, length);
+            file.Flush(flushToDisk: true);
         }
     }
 
