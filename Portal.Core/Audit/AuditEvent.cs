@@ -58,4 +58,5 @@ public static class AuditActions
     public const string RolesChanged = "user.roles_changed";
     public const string AuditRead = "audit.read";
     public const string AuditVerified = "audit.verified";
+    public const string PaymentViewed = "payment.viewed";
 }

@@ -235,7 +235,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var me = ReviewerName(actor);
         if (record.Version != expectedVersion)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, "mer_" + id.ToString("N"), "stale version"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, MerchantIds.Display(id), "stale version"), cancellationToken);
             return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, record.AssignedTo is { } other && other != me
                 ? $"Someone else changed this case after you loaded it: it is now assigned to {other}. Reload to see their change."
                 : "Someone else changed this case after you loaded it. Reload to see their change.");
@@ -282,7 +282,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var pii = await vault.OpenAsync(id, record.SealedPii, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, "mer_" + id.ToString("N")), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, MerchantIds.Display(id)), cancellationToken);
         return pii.Bank is null ? MerchantResult<string>.Fail(MerchantOutcome.NotFound, "No settlement account yet.") : MerchantResult<string>.Ok(pii.Bank.AccountNumber);
     }
 
@@ -376,7 +376,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
         var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry("merchant.created", outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            "mer_" + id.ToString("N"), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            MerchantIds.Display(id), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => MerchantResult<Merchant>.Ok(await OpenAsync(record, cancellationToken)),

@@ -270,7 +270,7 @@ public sealed class PaymentService(
 
         if (!actor.IsMerchant)
         {
-            await audit.AppendAsync(actor, new AuditEntry("payment.viewed", AuditOutcome.Success, payment.DisplayId), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.PaymentViewed, AuditOutcome.Success, payment.DisplayId), cancellationToken);
         }
 
         return payment;

@@ -170,7 +170,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         using var response = await compliance.GetAsync($"/api/v1/payments/{paymentId}");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        var events = await fixture.Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: "payment.viewed", ActorId: fixture.ComplianceUserId));
+        var events = await fixture.Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: AuditActions.PaymentViewed, ActorId: fixture.ComplianceUserId));
         events.Events.ShouldContain(e => e.ActorRole == PortalRoles.Compliance && e.Target == paymentId);
     }
 
