@@ -259,6 +259,32 @@ public sealed class BackupRestoreTests(BackupRestoreTests.Fixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Restore_of_a_backup_from_a_newer_release_is_refused_before_anything_is_written()
+    {
+        var newer = TempFolder("newer");
+        await Restore(fixture.Backup, newer, Passphrase);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(newer, EmbeddedDatabases.Payments)};Pooling=False"))
+        {
+            connection.Open();
+            using var bump = connection.CreateCommand();
+            bump.CommandText = $"PRAGMA user_version = {EmbeddedSchemas.Payments.Latest + 1}";
+            bump.ExecuteNonQuery();
+        }
+
+        var backup = TempFolder("newer-backup");
+        await PortalBackup.CreateAsync(newer, Path.Combine(newer, "keys", "master.key"), backup, Passphrase, TextWriter.Null, Ct);
+        var restored = TempFolder("restored");
+
+        var refused = await Should.ThrowAsync<BackupRefusedException>(() => Restore(backup, restored, Passphrase));
+
+        refused.Message.ShouldContain($"payments.db has schema version {EmbeddedSchemas.Payments.Latest + 1}");
+        refused.Message.ShouldContain("Nothing was restored");
+        Directory.Exists(restored).ShouldBeFalse();
+        Directory.Delete(newer, recursive: true);
+        Directory.Delete(backup, recursive: true);
+    }
+
+    [Fact]
     public async Task Restore_into_a_folder_that_is_not_empty_is_refused_and_leaves_it_untouched()
     {
         var restored = TempFolder("restored");
