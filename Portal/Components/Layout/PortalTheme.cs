@@ -2,6 +2,10 @@ using MudBlazor;
 
 namespace Portal.Components.Layout;
 
+/// <summary>
+/// The portal's palettes. Every text colour meets WCAG AA (4.5:1) on the background and the surface, and every filled
+/// colour meets it with its contrast text; the accessibility scan (Portal.Tests/E2E/Accessibility) checks each page.
+/// </summary>
 internal static class PortalTheme
 {
     public static readonly MudTheme Theme = new()
@@ -9,17 +13,18 @@ internal static class PortalTheme
         PaletteLight = new PaletteLight
         {
             Primary = "#3b5bdb",
-            Secondary = "#0ca678",
+            Secondary = "#0b7a57",
             Tertiary = "#7048e8",
+            TextSecondary = "#555c69",
             AppbarBackground = "#ffffff",
             AppbarText = "#1f2430",
             Background = "#f5f7fb",
             DrawerBackground = "#ffffff",
             DrawerText = "#3a4150",
-            Success = "#2b8a3e",
-            Warning = "#e67700",
+            Success = "#237032",
+            Warning = "#a85300",
             Error = "#c92a2a",
-            Info = "#1971c2",
+            Info = "#1864ab",
         },
         PaletteDark = new PaletteDark
         {
@@ -34,6 +39,14 @@ internal static class PortalTheme
             Warning = "#fcc419",
             Error = "#ff6b6b",
             Info = "#4dabf7",
+            // The dark palette's colours are light: text on a filled chip or button in them is dark (white would be 2-3:1).
+            PrimaryContrastText = "#12141b",
+            SecondaryContrastText = "#12141b",
+            TertiaryContrastText = "#12141b",
+            SuccessContrastText = "#12141b",
+            WarningContrastText = "#12141b",
+            ErrorContrastText = "#12141b",
+            InfoContrastText = "#12141b",
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "8px", DrawerWidthLeft = "248px" },
     };
