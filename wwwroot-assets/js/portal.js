@@ -26,3 +26,15 @@ window.portal = {
     window.addEventListener(type, onInput, { capture: true, passive: true });
   }
 })();
+
+// The skip link moves focus, not only the scroll position: Blazor's router would treat "#main-content" as a navigation
+// and leave focus behind on the link.
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a.skip-link") : null;
+  const main = link && document.getElementById("main-content");
+  if (!main) return;
+  event.preventDefault();
+  event.stopPropagation();
+  main.focus();
+  main.scrollIntoView();
+}, true);
