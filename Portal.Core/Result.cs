@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Portal.Core;
 
 /// <summary>Why a use case did not do what was asked. The API maps each kind to one answer (Portal/Api ToProblem).</summary>
@@ -26,6 +28,15 @@ public enum ErrorKind
 
     /// <summary>A downstream party (the processor) refused or failed the operation.</summary>
     Declined,
+
+    /// <summary>The content is of a kind that is not accepted (a file format).</summary>
+    UnsupportedContent,
+
+    /// <summary>The content is too large, or would pass a storage quota.</summary>
+    TooLarge,
+
+    /// <summary>Too many requests of this kind for now; <see cref="Error.RetryAfter"/> says when to come back.</summary>
+    RateLimited,
 }
 
 /// <summary>
@@ -36,6 +47,9 @@ public enum ErrorKind
 public sealed record Error(ErrorKind Kind, string? Detail = null, IReadOnlyDictionary<string, string[]>? Fields = null, string? Title = null)
 {
     public bool Replayed { get; init; }
+
+    /// <summary>When a retry may succeed, for kinds that are temporary (in progress, unconfirmed, rate limited).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 
     public static Error Validation(string title, IReadOnlyDictionary<string, string[]> fields) => new(ErrorKind.Validation, null, fields, title);
 
@@ -49,8 +63,13 @@ public sealed record Error(ErrorKind Kind, string? Detail = null, IReadOnlyDicti
 
     public static Error Unprocessable(string detail, string? title = null) => new(ErrorKind.Unprocessable, detail, Title: title);
 
-    /// <summary>The first field message, or the detail: one line for a screen.</summary>
-    public string Message => Fields?.Values.SelectMany(v => v).FirstOrDefault() ?? Detail ?? Title ?? Kind.ToString();
+    /// <summary>The detail, else the title: one line for a screen.</summary>
+    public string Message => Detail ?? Title ?? FirstFieldMessage ?? Kind.ToString();
+
+    /// <summary>The first field's message, else <see cref="Message"/>: what to show next to a single input.</summary>
+    public string Explanation => FirstFieldMessage ?? Message;
+
+    private string? FirstFieldMessage => Fields?.Values.SelectMany(v => v).FirstOrDefault();
 }
 
 /// <summary>A use case's outcome without a value: success or an <see cref="Core.Error"/>.</summary>
@@ -58,6 +77,7 @@ public readonly record struct Result(Error? Error)
 {
     public static Result Ok => default;
 
+    [MemberNotNullWhen(false, nameof(Error))]
     public bool Succeeded => Error is null;
 
     public static implicit operator Result(Error error) => new(error);
@@ -76,12 +96,14 @@ public readonly record struct Result<T>
 
     public Error? Error { get; }
 
+    [MemberNotNullWhen(true, nameof(Value))]
+    [MemberNotNullWhen(false, nameof(Error))]
     public bool Succeeded => Error is null;
 
-    /// <summary>The value; throws when the result is a failure (check <see cref="Succeeded"/> or use <see cref="TryGet"/>).</summary>
-    public T Value => Error is null ? _value! : throw new InvalidOperationException($"The result is a failure ({Error.Kind}): {Error.Message}");
+    /// <summary>The value; the type's default when the result is a failure.</summary>
+    public T? Value => _value;
 
-    public bool TryGet(out T value)
+    public bool TryGet([MaybeNullWhen(false)] out T value)
     {
         value = _value!;
         return Error is null;

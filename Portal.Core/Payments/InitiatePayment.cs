@@ -193,7 +193,7 @@ public sealed class InitiatePayment(
             // Maybe charged, maybe not: the payment stays pending under its key rather than "failed, try a new key",
             // which could charge the customer twice. The webhook or a same-key retry settles it.
             logger.LogWarning("Processor {Processor} did not confirm {PaymentId} ({Code}); left pending", processor.Name, payment.DisplayId, result.FailureCode);
-            return PaymentTransitions.Unconfirmed(UnconfirmedPayment);
+            return PaymentTransitions.Unconfirmed(UnconfirmedPayment, options.Value);
         }
 
         var now = clock.GetUtcNow();

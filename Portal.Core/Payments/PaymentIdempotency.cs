@@ -64,7 +64,7 @@ public sealed class PaymentIdempotency(IPaymentStore store, IOptions<PaymentOpti
     }
 
     /// <summary>
-    /// The answer for a key seen before: 422-kind when the request differs, the stored outcome once the first request
+    /// The answer for a key seen before: "key reused" (unprocessable) when the request differs, the stored outcome once the first request
     /// completes (waiting for it a while), or what <paramref name="resumeAbandoned"/> makes of a key left pending.
     /// </summary>
     public async Task<Result<T>> ReplayAsync<T>(IdempotencyRecord existing, string hash, Func<IdempotencyRecord, Result<T>> read,
@@ -87,7 +87,10 @@ public sealed class PaymentIdempotency(IPaymentStore store, IOptions<PaymentOpti
 
             if (clock.GetUtcNow() > waitUntil)
             {
-                return new Error(ErrorKind.InProgress, "A request with this idempotency key is still being processed. Retry in a moment.", Title: "Request in progress");
+                return new Error(ErrorKind.InProgress, "A request with this idempotency key is still being processed. Retry in a moment.", Title: "Request in progress")
+                {
+                    RetryAfter = TimeSpan.FromSeconds(1),
+                };
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), clock, cancellationToken);

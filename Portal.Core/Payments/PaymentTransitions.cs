@@ -41,5 +41,7 @@ internal static class PaymentTransitions
 
     public static bool IsTransport(Exception ex) => ex is HttpRequestException or TimeoutException or TaskCanceledException or IOException;
 
-    public static Error Unconfirmed(string detail) => new(ErrorKind.Unconfirmed, detail, Title: "Outcome not confirmed yet");
+    /// <summary>A same-key retry resumes the request once the key counts as abandoned (twice the concurrent-request wait).</summary>
+    public static Error Unconfirmed(string detail, PaymentOptions options) =>
+        new(ErrorKind.Unconfirmed, detail, Title: "Outcome not confirmed yet") { RetryAfter = options.ConcurrentRequestWait * 2 };
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Security;
 
@@ -14,6 +15,7 @@ public sealed class RefundPayment(
     PaymentFeed feed,
     PaymentIdempotency idempotency,
     IAuditLog audit,
+    IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<RefundPayment> logger)
 {
@@ -128,7 +130,7 @@ public sealed class RefundPayment(
         {
             // Maybe refunded, maybe not: the amount stays reserved and the key pending; a same-key retry finishes it.
             logger.LogWarning("Processor {Processor} did not confirm refund {RefundId} of {PaymentId}; left pending", processor.Name, refund.DisplayId, reserved.DisplayId);
-            return PaymentTransitions.Unconfirmed(UnconfirmedRefund);
+            return PaymentTransitions.Unconfirmed(UnconfirmedRefund, options.Value);
         }
 
         var now = clock.GetUtcNow();

@@ -20,7 +20,7 @@ internal sealed class PaymentUseCases
         Events = new ApplyProcessorEvent(store, feed, clock);
         Initiate = new InitiatePayment(store, processor, merchants, new FraudScorer(Options.Create(new FraudOptions())), feed, Idempotency, Events, o, clock,
             NullLogger<InitiatePayment>.Instance);
-        Refund = new RefundPayment(store, processor, feed, Idempotency, audit, clock, NullLogger<RefundPayment>.Instance);
+        Refund = new RefundPayment(store, processor, feed, Idempotency, audit, o, clock, NullLogger<RefundPayment>.Instance);
         Queries = new PaymentQueries(store, outbox, audit, keys, clock);
     }
 

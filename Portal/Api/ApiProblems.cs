@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Portal.Core;
-using Portal.Core.Payments;
 
 namespace Portal.Api;
 
@@ -11,22 +9,16 @@ internal static class ApiProblems
     /// <summary>
     /// The answer for an error of any kind but <see cref="ErrorKind.Validation"/> (see <see cref="ToValidationProblem"/>):
     /// its status, a title (the error's own, else the kind's), the detail, and the Retry-After header where a retry helps.
-    /// A not-found answer says only what was not found (<paramref name="notFoundTitle"/>), never why.
+    /// A not-found answer says what was not found (<paramref name="notFoundTitle"/>), with the error's detail only where
+    /// the endpoint always gave one (<paramref name="notFoundDetail"/>).
     /// </summary>
-    public static ProblemHttpResult ToProblem(this Error error, HttpContext context, string notFoundTitle = "Not found")
+    public static ProblemHttpResult ToProblem(this Error error, HttpContext context, string notFoundTitle = "Not found", bool notFoundDetail = false)
     {
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(context);
-        switch (error.Kind)
+        if (error.RetryAfter is { } wait)
         {
-            case ErrorKind.InProgress:
-                context.Response.Headers.RetryAfter = "1";
-                break;
-            case ErrorKind.Unconfirmed:
-                // A same-key retry resumes the request once the key counts as abandoned (twice the concurrent-request wait).
-                var wait = context.RequestServices.GetRequiredService<IOptions<PaymentOptions>>().Value.ConcurrentRequestWait * 2;
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                break;
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (error.Replayed)
@@ -36,13 +28,16 @@ internal static class ApiProblems
 
         return error.Kind switch
         {
-            ErrorKind.NotFound => TypedResults.Problem(title: error.Title ?? notFoundTitle, statusCode: StatusCodes.Status404NotFound),
+            ErrorKind.NotFound => TypedResults.Problem(title: error.Title ?? notFoundTitle, detail: notFoundDetail ? error.Detail : null, statusCode: StatusCodes.Status404NotFound),
             ErrorKind.Forbidden => TypedResults.Problem(title: error.Title ?? "Forbidden", detail: error.Detail, statusCode: StatusCodes.Status403Forbidden),
             ErrorKind.Conflict => TypedResults.Problem(title: error.Title ?? "Conflict", detail: error.Detail, statusCode: StatusCodes.Status409Conflict),
             ErrorKind.InProgress => TypedResults.Problem(title: error.Title ?? "Request in progress", detail: error.Detail, statusCode: StatusCodes.Status409Conflict),
             ErrorKind.Unprocessable => TypedResults.Problem(title: error.Title ?? "Unprocessable request", detail: error.Detail, statusCode: StatusCodes.Status422UnprocessableEntity),
             ErrorKind.Unconfirmed => TypedResults.Problem(title: error.Title ?? "Outcome not confirmed yet", detail: error.Detail, statusCode: StatusCodes.Status503ServiceUnavailable),
             ErrorKind.Declined => TypedResults.Problem(title: error.Title ?? "Declined", detail: error.Detail, statusCode: StatusCodes.Status502BadGateway),
+            ErrorKind.UnsupportedContent => TypedResults.Problem(title: error.Title ?? "Unsupported content", detail: error.Detail, statusCode: StatusCodes.Status415UnsupportedMediaType),
+            ErrorKind.TooLarge => TypedResults.Problem(title: error.Title ?? "Too large", detail: error.Detail, statusCode: StatusCodes.Status413PayloadTooLarge),
+            ErrorKind.RateLimited => TypedResults.Problem(title: error.Title ?? "Too many requests", detail: error.Detail, statusCode: StatusCodes.Status429TooManyRequests),
             // A validation error reaching here still answers 400 with its fields.
             ErrorKind.Validation => TypedResults.Problem(new HttpValidationProblemDetails(error.Fields ?? new Dictionary<string, string[]>())
             {

@@ -69,11 +69,11 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         // The client retries with the same key once it counts as abandoned: it gets the settled payment, no new charge.
         _processor.TimeOut = false;
         _bed.Clock.Advance(new PaymentOptions().ConcurrentRequestWait * 3);
-        var retried = (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value;
+        var retried = (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value.ShouldNotBeNull();
         retried.Replayed.ShouldBeTrue();
         retried.Payment.Status.ShouldBe(PaymentStatus.PartiallyRefunded);
         _processor.Charges.ShouldBe(1); // only the first, unconfirmed attempt
-        (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value.Payment.Status.ShouldBe(PaymentStatus.PartiallyRefunded);
+        (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value!.Payment.Status.ShouldBe(PaymentStatus.PartiallyRefunded);
     }
 
     [Fact]
