@@ -153,7 +153,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         if (actor.Role != "Admin")
         {
             // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
-            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
             return Error.Forbidden("Only admins review merchants.");
         }
 
@@ -204,7 +204,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != "Admin")
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
             return Error.Forbidden("Only admins take KYC cases.");
         }
 
@@ -216,7 +216,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var me = ReviewerName(actor);
         if (record.Version != expectedVersion)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, MerchantIds.Display(id), "stale version"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, new MerchantId(id).ToString(), "stale version"), cancellationToken);
             return Error.Conflict(record.AssignedTo is { } other && other != me
                 ? $"Someone else changed this case after you loaded it: it is now assigned to {other}. Reload to see their change."
                 : "Someone else changed this case after you loaded it. Reload to see their change.");
@@ -263,7 +263,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var pii = await vault.OpenAsync(id, record.SealedPii, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, MerchantIds.Display(id)), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, new MerchantId(id).ToString()), cancellationToken);
         return pii.Bank is null ? Error.NotFound("No settlement account yet.") : Result<string>.Ok(pii.Bank.AccountNumber);
     }
 
@@ -357,7 +357,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
         var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry("merchant.created", outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            MerchantIds.Display(id), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
@@ -372,7 +372,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     {
         var outcome = await store.UpdateAsync(updated, expectedVersion, History(actor, updated, change, note), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry(action, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            "mer_" + updated.Id.ToString("N"), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),

@@ -53,7 +53,7 @@ public sealed record Payment(
     DateTimeOffset UpdatedAt,
     long Version)
 {
-    public string DisplayId => "pay_" + Id.ToString("N");
+    public string DisplayId => new PaymentId(Id).ToString();
 
     public long RefundableAmount => Status is PaymentStatus.Succeeded or PaymentStatus.PartiallyRefunded ? Amount - RefundedAmount : 0;
 }
@@ -61,7 +61,7 @@ public sealed record Payment(
 /// <summary>A refund of part or all of a payment.</summary>
 public sealed record Refund(Guid Id, Guid PaymentId, Guid MerchantId, long Amount, string Currency, string? Reason, string? ProcessorReference, DateTimeOffset CreatedAt)
 {
-    public string DisplayId => "re_" + Id.ToString("N");
+    public string DisplayId => new RefundId(Id).ToString();
 }
 
 /// <summary>What a request under an idempotency key came to. Stored as its number; 0 while the first request is still being processed.</summary>
@@ -105,7 +105,7 @@ public sealed record IdempotencyRecord(
 /// </summary>
 public sealed record PaymentEvent(Guid Id, Guid MerchantId, string Type, Guid PaymentId, string Data, DateTimeOffset CreatedAt)
 {
-    public string DisplayId => "evt_" + Id.ToString("N");
+    public string DisplayId => new PaymentEventId(Id).ToString();
 }
 
 public static class PaymentEventTypes

@@ -104,7 +104,7 @@ public sealed class WebhookService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         var deleted = actor.IsMerchant && await store.DeleteEndpointAsync(actor.MerchantId!.Value, endpointId, clock.GetUtcNow(), cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointDeleted, deleted ? AuditOutcome.Success : AuditOutcome.Failure, WebhookIds.Endpoint(endpointId)), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointDeleted, deleted ? AuditOutcome.Success : AuditOutcome.Failure, new WebhookEndpointId(endpointId).ToString()), cancellationToken);
         return deleted ? Result<bool>.Ok(true) : Error.NotFound(NoEndpoint);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
+using Portal.Core;
 using Portal.Core.Kyc;
 using Portal.Web;
 
@@ -75,7 +76,7 @@ internal static class KycDocumentsApi
 
     private static DocumentType? ParseType(string value) => Enum.GetValues<DocumentType>().Cast<DocumentType?>().FirstOrDefault(t => Name(t!.Value) == value);
 
-    private static Guid? ParseMerchant(string value) => Portal.Core.Merchants.MerchantIds.Parse(value);
+    private static Guid? ParseMerchant(string value) => MerchantId.From(value)?.Value;
 
     private static string Extension(DocumentFormat format) => format switch
     {

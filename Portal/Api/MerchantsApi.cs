@@ -81,7 +81,7 @@ internal static class MerchantsApi
             return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchMerchant);
         }
 
-        var items = listing.Items.Select(m => new SummaryDto(MerchantIds.Display(m.Id), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
+        var items = listing.Items.Select(m => new SummaryDto(new MerchantId(m.Id).ToString(), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
         return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
     }
 
@@ -109,7 +109,7 @@ internal static class MerchantsApi
 
     private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
 
-    private static Guid? ParseId(string value) => MerchantIds.Parse(value);
+    private static Guid? ParseId(string value) => MerchantId.From(value)?.Value;
 
     private const string NoSuchMerchant = "No such merchant";
 }

@@ -182,7 +182,7 @@ internal static class PaymentsApi
         Guid? merchant = null;
         if (merchant_id is not null)
         {
-            merchant = merchant_id.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(merchant_id[4..], "N", out var m) ? m : null;
+            merchant = MerchantId.From(merchant_id)?.Value;
             if (merchant is null)
             {
                 errors["merchant_id"] = ["merchant_id must look like mer_ followed by 32 hex digits."];
@@ -238,14 +238,13 @@ internal static class PaymentsApi
     public static PaymentDto ToDto(Payment p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return new PaymentDto(p.DisplayId, "payment", "mer_" + p.MerchantId.ToString("N"), p.Amount, p.Currency, PaymentEventData.StatusName(p.Status), p.CustomerId,
+        return new PaymentDto(p.DisplayId, "payment", new MerchantId(p.MerchantId).ToString(), p.Amount, p.Currency, PaymentEventData.StatusName(p.Status), p.CustomerId,
             p.PaymentMethod, p.OrderId, p.DeviceId, p.IpAddress, p.Country, p.Metadata, p.FailureCode, p.FailureMessage, p.Retryable,
             new FraudDto(p.FraudScore, p.FraudFactors.Select(f => new FraudFactorDto(f.Rule, f.Weight, f.Detail)).ToList()),
             p.Processor, p.ProcessorReference, p.RefundedAmount, p.RefundableAmount, p.CreatedAt, p.UpdatedAt);
     }
 
-    public static Guid? ParseId(string value) =>
-        value.StartsWith("pay_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+    public static Guid? ParseId(string value) => PaymentId.From(value)?.Value;
 
     /// <summary>
     /// Reads the JSON body whole (it is at most the API's 64 KB limit) so it can be checked for card numbers before anything

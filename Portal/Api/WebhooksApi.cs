@@ -69,14 +69,14 @@ internal static class WebhooksApi
 
     internal static async Task<Results<Ok<EndpointDto>, ProblemHttpResult>> GetEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.GetEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpoint>?)null;
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.GetEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpoint>?)null;
         return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<EndpointDto>, ValidationProblem, ProblemHttpResult>> UpdateEndpointAsync(
         string endpointId, UpdateEndpointBody body, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookIds.ParseEndpoint(endpointId) is not { } id)
+        if (WebhookEndpointId.From(endpointId)?.Value is not { } id)
         {
             return NoEndpoint();
         }
@@ -92,13 +92,13 @@ internal static class WebhooksApi
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.DeleteEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<bool>?)null;
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.DeleteEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<bool>?)null;
         return result is { Succeeded: true } ? TypedResults.NoContent() : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<SecretDto>, ProblemHttpResult>> RollSecretAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.RollSecretAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpointWithSecret>?)null;
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.RollSecretAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpointWithSecret>?)null;
         return result is { } found && found.TryGet(out var rolled) ? TypedResults.Ok(new SecretDto(rolled.Endpoint.DisplayId, rolled.Secret)) : NoEndpoint();
     }
 
@@ -109,12 +109,12 @@ internal static class WebhooksApi
         Guid? eventId = null, endpoint = null;
         WebhookDeliveryStatus? statusFilter = null;
         var size = 20;
-        if (event_id is not null && (eventId = WebhookIds.ParseEvent(event_id)) is null)
+        if (event_id is not null && (eventId = PaymentEventId.From(event_id)?.Value) is null)
         {
             errors["event_id"] = ["event_id must be an event id (evt_...)."];
         }
 
-        if (endpoint_id is not null && (endpoint = WebhookIds.ParseEndpoint(endpoint_id)) is null)
+        if (endpoint_id is not null && (endpoint = WebhookEndpointId.From(endpoint_id)?.Value) is null)
         {
             errors["endpoint_id"] = ["endpoint_id must be a webhook endpoint id (we_...)."];
         }
@@ -145,13 +145,13 @@ internal static class WebhooksApi
 
     internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> GetDeliveryAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseDelivery(deliveryId) is { } id ? await webhooks.GetDeliveryAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookDeliveryDetail>?)null;
+        var result = WebhookDeliveryId.From(deliveryId)?.Value is { } id ? await webhooks.GetDeliveryAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookDeliveryDetail>?)null;
         return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoDelivery();
     }
 
     internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> ReplayAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookIds.ParseDelivery(deliveryId) is not { } id)
+        if (WebhookDeliveryId.From(deliveryId)?.Value is not { } id)
         {
             return NoDelivery();
         }
@@ -172,7 +172,7 @@ internal static class WebhooksApi
     private static DeliveryDto Dto(WebhookDeliveryDetail detail) => Dto(detail.Delivery, detail.Endpoint, detail.Attempts);
 
     private static DeliveryDto Dto(WebhookDelivery d, WebhookEndpoint? endpoint, IReadOnlyList<WebhookAttempt>? attempts) => new(
-        d.DisplayId, d.EventDisplayId, d.EventType, WebhookIds.Endpoint(d.EndpointId), endpoint?.Url, Status(d.Status), d.AttemptCount, d.CreatedAt,
+        d.DisplayId, d.EventDisplayId, d.EventType, new WebhookEndpointId(d.EndpointId).ToString(), endpoint?.Url, Status(d.Status), d.AttemptCount, d.CreatedAt,
         d.LastAttemptAt, d.LastStatusCode, d.LastError, d.Status == WebhookDeliveryStatus.Pending ? d.NextAttemptAt : null,
         attempts?.Select(a => new AttemptDto(a.Number, a.AttemptedAt, a.StatusCode, a.Error, a.DurationMs, a.ResponseSnippet, a.Manual)).ToList());
 

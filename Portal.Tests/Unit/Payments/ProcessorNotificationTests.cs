@@ -139,6 +139,6 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         }
 
         public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken) =>
-            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "re_" + refund.RefundId.ToString("N")));
+            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, new RefundId(refund.RefundId).ToString()));
     }
 }
