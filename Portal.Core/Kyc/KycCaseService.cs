@@ -77,7 +77,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(filter);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             return null;
         }
@@ -92,7 +92,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     public async Task<KycCase?> LoadAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin" || (await merchants.GetAsync(actor, merchantId, cancellationToken)).Value is not { } merchant)
+        if (actor.Role != Roles.Admin || (await merchants.GetAsync(actor, merchantId, cancellationToken)).Value is not { } merchant)
         {
             return null;
         }
@@ -110,7 +110,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (decision == ReviewDecision.Approve && actor.Role == "Admin")
+        if (decision == ReviewDecision.Approve && actor.Role == Roles.Admin)
         {
             var requirements = await documents.RequirementsAsync(actor, merchantId, cancellationToken);
             if (requirements is not null && requirements.Any(r => r.State != DocumentState.Accepted))

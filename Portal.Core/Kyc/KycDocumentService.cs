@@ -202,7 +202,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     {
         ArgumentNullException.ThrowIfNull(actor);
         var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             await DeniedAsync(actor, action, Target(merchantId, type), $"role {actor.Role ?? "none"} may not review documents", cancellationToken);
             return Error.Forbidden("Only admins review documents.");
@@ -347,7 +347,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     }
 
     private static bool CanReach(Actor actor, Guid merchantId) =>
-        actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == merchantId);
+        actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == merchantId);
 
     /// <summary>The document store key of a merchant's document type (also read by the restore check).</summary>
     internal static string Key(Guid merchantId, DocumentType type) => $"merchants/{merchantId:N}/{type}";

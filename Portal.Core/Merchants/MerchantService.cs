@@ -35,11 +35,11 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     {
         ArgumentNullException.ThrowIfNull(actor);
         // Who may register comes before what was sent: a refused caller learns nothing from field errors.
-        if (!actor.IsMerchant && actor.Role != "Admin")
+        if (!actor.IsMerchant && actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2 separation of duties); the attempt is on the record.
             await audit.AppendAsync(actor, new AuditEntry("merchant.created", AuditOutcome.Denied, null, $"role {actor.Role ?? "none"} may not register merchants"), cancellationToken);
-            return Error.Forbidden(actor.Role == "Compliance"
+            return Error.Forbidden(actor.Role == Roles.Compliance
                 ? "Compliance is read-only: it cannot register merchants."
                 : "Only merchants and admins register merchants.");
         }
@@ -150,7 +150,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Result<Merchant>> ReviewAsync(Actor actor, Guid id, ReviewDecision decision, string? note, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
             await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
@@ -202,7 +202,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Result<Merchant>> AssignAsync(Actor actor, Guid id, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
             return Error.Forbidden("Only admins take KYC cases.");
@@ -242,7 +242,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Result<Merchant>> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        var allowed = actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == id);
         if (!allowed || await store.GetAsync(id, cancellationToken) is not { } record)
         {
             return Error.NotFound("No such merchant.");
@@ -257,7 +257,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Result<string>> RevealAccountNumberAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin" || await store.GetAsync(id, cancellationToken) is not { } record)
+        if (actor.Role != Roles.Admin || await store.GetAsync(id, cancellationToken) is not { } record)
         {
             return Error.NotFound("No such merchant.");
         }
@@ -271,7 +271,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<Result<MerchantListing>> ListAsync(Actor actor, int? limit, string? cursor, MerchantStatus? status, string? cacNumber, string? namePrefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role is not ("Admin" or "Compliance"))
+        if (actor.Role is not (Roles.Admin or Roles.Compliance))
         {
             return Error.Forbidden("Only staff list merchants.");
         }
@@ -313,7 +313,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<IReadOnlyList<MerchantHistoryEntry>> HistoryAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        var allowed = actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == id);
         return allowed ? await store.HistoryAsync(id, cancellationToken) : [];
     }
 

@@ -92,7 +92,7 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAu
         return store.StatsAsync(actor.IsMerchant ? actor.MerchantId : null, now - window, now.AddMinutes(1), cancellationToken);
     }
 
-    private static bool IsStaff(Actor actor) => actor.Role is "Admin" or "Compliance";
+    private static bool IsStaff(Actor actor) => Roles.IsStaff(actor.Role);
 
     private static bool CanSee(Actor actor, Payment payment) => IsStaff(actor) || (actor.IsMerchant && actor.MerchantId == payment.MerchantId);
 

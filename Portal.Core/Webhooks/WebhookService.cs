@@ -166,7 +166,7 @@ public sealed class WebhookService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(eventIds);
-        var allowed = (actor.IsMerchant && actor.MerchantId == merchantId) || actor.Role is "Admin" or "Compliance";
+        var allowed = (actor.IsMerchant && actor.MerchantId == merchantId) || actor.Role is Roles.Admin or Roles.Compliance;
         if (!allowed)
         {
             return [];
