@@ -10,7 +10,7 @@ public sealed record Actor(string? UserId, string? Name, string? Role, Guid? Mer
 
     public static Actor System { get; } = new("system", "system", "System", null, null);
 
-    public bool IsMerchant => MerchantId is not null && Role == "Merchant";
+    public bool IsMerchant => MerchantId is not null && Role == Roles.Merchant;
 
     public Actor WithSourceIp(string? ip) => this with { SourceIp = ip };
 }

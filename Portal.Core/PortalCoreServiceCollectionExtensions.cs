@@ -38,8 +38,12 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Payments.PaymentFeed>();
         services.AddSingleton<Payments.LatencyRecorder>();
         services.AddSingleton<Payments.IPaymentProcessor, Payments.SandboxProcessor>();
-        services.AddSingleton<Payments.PaymentService>();
-        services.AddSingleton<Payments.IProcessorNotifications>(sp => sp.GetRequiredService<Payments.PaymentService>());
+        services.AddSingleton<Payments.PaymentIdempotency>();
+        services.AddSingleton<Payments.ApplyProcessorEvent>();
+        services.AddSingleton<Payments.IProcessorNotifications>(sp => sp.GetRequiredService<Payments.ApplyProcessorEvent>());
+        services.AddSingleton<Payments.InitiatePayment>();
+        services.AddSingleton<Payments.RefundPayment>();
+        services.AddSingleton<Payments.PaymentQueries>();
         services.AddWebhooks();
         return services;
     }

@@ -56,7 +56,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     /// Submits the merchant's own application once every required document is uploaded: a missing or rejected one keeps
     /// it where it is, with a message naming what is outstanding (field <c>documents</c>).
     /// </summary>
-    public async Task<MerchantResult<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.IsMerchant && await documents.RequirementsAsync(actor, actor.MerchantId!.Value, cancellationToken) is { } requirements)
@@ -65,7 +65,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
             if (outstanding.Count > 0)
             {
                 var message = "Upload every required document before submitting. Still needed: " + string.Join(", ", outstanding) + ".";
-                return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, message, new Dictionary<string, string[]> { ["documents"] = [message] });
+                return Error.Validation(message, "documents", message);
             }
         }
 
@@ -77,7 +77,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(filter);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             return null;
         }
@@ -92,7 +92,7 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     public async Task<KycCase?> LoadAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin" || (await merchants.GetAsync(actor, merchantId, cancellationToken)).Value is not { } merchant)
+        if (actor.Role != Roles.Admin || (await merchants.GetAsync(actor, merchantId, cancellationToken)).Value is not { } merchant)
         {
             return null;
         }
@@ -106,16 +106,16 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
     /// Approve, reject or request more information, at the version the admin saw. Approval is refused until every required
     /// document is accepted. On success the merchant is emailed (the message or reason included).
     /// </summary>
-    public async Task<MerchantResult<Merchant>> DecideAsync(Actor actor, Guid merchantId, ReviewDecision decision, string? note, long expectedVersion,
+    public async Task<Result<Merchant>> DecideAsync(Actor actor, Guid merchantId, ReviewDecision decision, string? note, long expectedVersion,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (decision == ReviewDecision.Approve && actor.Role == "Admin")
+        if (decision == ReviewDecision.Approve && actor.Role == Roles.Admin)
         {
             var requirements = await documents.RequirementsAsync(actor, merchantId, cancellationToken);
             if (requirements is not null && requirements.Any(r => r.State != DocumentState.Accepted))
             {
-                return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Accept every required document before approving.");
+                return Error.Validation("Accept every required document before approving.", new Dictionary<string, string[]>());
             }
         }
 
@@ -126,8 +126,8 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
         }
 
         // The case page speaks of cases: the store's stale-version conflict reads "Someone else changed this case…".
-        return result.Outcome == MerchantOutcome.Conflict && result.Message is { } text
-            ? result with { Message = text.Replace("this merchant", "this case", StringComparison.Ordinal) }
+        return result.Error is { Kind: ErrorKind.Conflict, Detail: { } text } conflict
+            ? conflict with { Detail = text.Replace("this merchant", "this case", StringComparison.Ordinal) }
             : result;
     }
 

@@ -56,15 +56,15 @@ public sealed class KycOptions : IValidatableObject
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 10 * 1024 * 1024;
 
-    /// <summary>Versions kept of one document of one merchant: one more upload of that document is refused (409).</summary>
+    /// <summary>Versions kept of one document of one merchant: one more upload of that document is refused (a conflict).</summary>
     [Range(1, 1000)]
     public int MaxVersionsPerDocument { get; set; } = 20;
 
-    /// <summary>All of one merchant's stored versions together: an upload that would go past it is refused (413).</summary>
+    /// <summary>All of one merchant's stored versions together: an upload that would go past it is refused (too large).</summary>
     [Range(1024, 100L * 1024 * 1024 * 1024)]
     public long MaxBytesPerMerchant { get; set; } = 200 * 1024 * 1024;
 
-    /// <summary>Uploads one merchant may start per minute (429 beyond), so a script cannot fill storage or the audit log.</summary>
+    /// <summary>Uploads one merchant may start per minute (refused beyond), so a script cannot fill storage or the audit log.</summary>
     [Range(1, 10_000)]
     public int UploadsPerMinutePerMerchant { get; set; } = 30;
 

@@ -6,39 +6,6 @@ using Portal.Core.Security;
 
 namespace Portal.Core.Kyc;
 
-public enum UploadOutcome
-{
-    Stored,
-    NotFound,
-    UnsupportedFormat,
-    TooLarge,
-    Locked,
-    /// <summary>The document already has <see cref="KycOptions.MaxVersionsPerDocument"/> versions.</summary>
-    VersionLimit,
-    /// <summary>The merchant's stored versions would pass <see cref="KycOptions.MaxBytesPerMerchant"/>.</summary>
-    StorageQuota,
-    /// <summary>More than <see cref="KycOptions.UploadsPerMinutePerMerchant"/> uploads this minute.</summary>
-    RateLimited,
-    /// <summary>The case kept changing while the upload was recorded; nothing was kept.</summary>
-    Conflict,
-}
-
-public sealed record UploadResult(UploadOutcome Outcome, KycDocumentVersion? Version = null, string? Message = null);
-
-public enum DocumentReviewOutcome
-{
-    Done,
-    NotFound,
-    Forbidden,
-    Invalid,
-    Conflict,
-}
-
-public sealed record DocumentReviewResult(DocumentReviewOutcome Outcome, string? Message = null)
-{
-    public bool Succeeded => Outcome == DocumentReviewOutcome.Done;
-}
-
 /// <summary>
 /// KYC documents: which a merchant needs, uploads (sniffed, size-limited and hashed while streaming, stored encrypted,
 /// every version kept) and audited downloads. A merchant reaches only its own documents; another merchant's look unknown.
@@ -82,24 +49,24 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         }).ToList();
     }
 
-    public async Task<UploadResult> UploadAsync(Actor actor, Guid merchantId, DocumentType type, Stream content, CancellationToken cancellationToken = default)
+    public async Task<Result<KycDocumentVersion>> UploadAsync(Actor actor, Guid merchantId, DocumentType type, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || actor.MerchantId != merchantId)
         {
             await DeniedAsync(actor, "kyc.document_uploaded", Target(merchantId, type), "only the merchant itself uploads its documents", cancellationToken);
-            return new UploadResult(UploadOutcome.NotFound, Message: "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
         {
-            return new UploadResult(UploadOutcome.NotFound, Message: "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         if (merchant.Status is MerchantStatus.Approved or MerchantStatus.Rejected)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), $"application {merchant.Status}"), cancellationToken);
-            return new UploadResult(UploadOutcome.Locked, Message: $"The application is {MerchantService.Describe(merchant.Status)}; documents can no longer change.");
+            return UploadError(ErrorKind.Conflict, "Application closed", $"The application is {MerchantService.Describe(merchant.Status)}; documents can no longer change.");
         }
 
         if (RateLimited(merchantId) is { } tooFast)
@@ -120,7 +87,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         if (intake is null)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "not a PDF, JPEG or PNG"), cancellationToken);
-            return new UploadResult(UploadOutcome.UnsupportedFormat, Message: "Upload a PDF, JPEG or PNG file. The file's contents decide, not its name.");
+            return UploadError(ErrorKind.UnsupportedContent, "Unsupported file", "Upload a PDF, JPEG or PNG file. The file's contents decide, not its name.");
         }
 
         string versionId;
@@ -136,7 +103,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         catch (DocumentTooLargeException ex)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "too large"), cancellationToken);
-            return new UploadResult(UploadOutcome.TooLarge, Message: ex.Message + " Upload a smaller file.");
+            return UploadError(ErrorKind.TooLarge, "File too large", ex.Message + " Upload a smaller file.");
         }
 
         var version = new KycDocumentVersion(merchantId, type, versionId, intake.Format, intake.BytesRead, intake.Sha256, clock.GetUtcNow(),
@@ -150,27 +117,25 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         }
 
         await audit.AppendAsync(actor, new AuditEntry("kyc.document_uploaded", AuditOutcome.Success, Target(merchantId, type), $"version={versionId} sha256={intake.Sha256}"), cancellationToken);
-        return new UploadResult(UploadOutcome.Stored, version);
+        return version;
     }
 
     /// <summary>Null when the merchant may start one more upload this minute. Refusals are not audited: a flood of them would fill the log.</summary>
-    private UploadResult? RateLimited(Guid merchantId)
+    private Error? RateLimited(Guid merchantId)
     {
         using var lease = _uploads.AttemptAcquire(merchantId);
-        return lease.IsAcquired ? null : new UploadResult(UploadOutcome.RateLimited,
-            Message: $"At most {options.Value.UploadsPerMinutePerMerchant} uploads a minute per merchant. Wait a minute and try again.");
+        return lease.IsAcquired ? null : UploadError(ErrorKind.RateLimited, "Too many uploads", $"At most {options.Value.UploadsPerMinutePerMerchant} uploads a minute per merchant. Wait a minute and try again.");
     }
 
     /// <summary>The versions-per-document limit, then whether any storage quota is left; null when the upload may go ahead.</summary>
-    private async Task<UploadResult?> QuotaProblemAsync(Actor actor, Guid merchantId, DocumentType type, IReadOnlyList<KycDocumentVersion> versions,
+    private async Task<Error?> QuotaProblemAsync(Actor actor, Guid merchantId, DocumentType type, IReadOnlyList<KycDocumentVersion> versions,
         CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (versions.Count(v => v.Type == type) >= limits.MaxVersionsPerDocument)
         {
             await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "version limit"), cancellationToken);
-            return new UploadResult(UploadOutcome.VersionLimit,
-                Message: $"{DocumentTypeNames.Describe(type)} already has {limits.MaxVersionsPerDocument} versions, the most kept per document. Ask your reviewer before replacing it again.");
+            return UploadError(ErrorKind.Conflict, "Too many versions", $"{DocumentTypeNames.Describe(type)} already has {limits.MaxVersionsPerDocument} versions, the most kept per document. Ask your reviewer before replacing it again.");
         }
 
         var stored = versions.Sum(v => v.Length);
@@ -183,8 +148,8 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         return null;
     }
 
-    private UploadResult StorageQuotaReached(long stored) => new(UploadOutcome.StorageQuota,
-        Message: $"Your documents may take at most {Megabytes(options.Value.MaxBytesPerMerchant)} MB in total and {Megabytes(stored)} MB is used. Upload a smaller file or ask your reviewer.");
+    private Error StorageQuotaReached(long stored) => UploadError(ErrorKind.TooLarge, "Storage quota reached",
+        $"Your documents may take at most {Megabytes(options.Value.MaxBytesPerMerchant)} MB in total and {Megabytes(stored)} MB is used. Upload a smaller file or ask your reviewer.");
 
     private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -195,18 +160,18 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     /// it and committed before this step is seen here, and the upload is withdrawn (the second value says why). Not
     /// cancellable: once the record is written, it is either covered by the version change or withdrawn.
     /// </summary>
-    private async Task<(UploadResult Result, string Detail)?> MoveCaseOnAsync(Actor actor, Guid merchantId, DocumentType type)
+    private async Task<(Error Result, string Detail)?> MoveCaseOnAsync(Actor actor, Guid merchantId, DocumentType type)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             if (await merchants.GetAsync(merchantId, CancellationToken.None) is not { } merchant)
             {
-                return (new UploadResult(UploadOutcome.NotFound, Message: "No such merchant."), "merchant gone");
+                return (Error.NotFound("No such merchant."), "merchant gone");
             }
 
             if (merchant.Status is MerchantStatus.Approved or MerchantStatus.Rejected)
             {
-                return (new UploadResult(UploadOutcome.Locked, Message: $"The application was {MerchantService.Describe(merchant.Status)} while the file uploaded; documents can no longer change."),
+                return (UploadError(ErrorKind.Conflict, "Application closed", $"The application was {MerchantService.Describe(merchant.Status)} while the file uploaded; documents can no longer change."),
                     $"application {merchant.Status} during upload");
             }
 
@@ -224,7 +189,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             }
         }
 
-        return (new UploadResult(UploadOutcome.Conflict, Message: "The application kept changing while the file uploaded. Try again."), "case kept changing");
+        return (UploadError(ErrorKind.Conflict, "Application changed", "The application kept changing while the file uploaded. Try again."), "case kept changing");
     }
 
     /// <summary>
@@ -232,60 +197,60 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     /// document is reviewed; if it changed since the admin loaded it (a new upload, another admin's decision) the result is a
     /// conflict. Audited as <c>kyc.document_accepted</c> / <c>kyc.document_rejected</c>.
     /// </summary>
-    public async Task<DocumentReviewResult> ReviewDocumentAsync(Actor actor, Guid merchantId, DocumentType type, string versionId, DocumentState seenState, bool accept,
+    public async Task<Result> ReviewDocumentAsync(Actor actor, Guid merchantId, DocumentType type, string versionId, DocumentState seenState, bool accept,
         string? reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             await DeniedAsync(actor, action, Target(merchantId, type), $"role {actor.Role ?? "none"} may not review documents", cancellationToken);
-            return new DocumentReviewResult(DocumentReviewOutcome.Forbidden, "Only admins review documents.");
+            return Error.Forbidden("Only admins review documents.");
         }
 
         var trimmed = reason?.Trim();
         if (!accept && string.IsNullOrEmpty(trimmed))
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "Give the merchant a reason for rejecting the document.");
+            return Error.Validation("Give the merchant a reason for rejecting the document.", new Dictionary<string, string[]>());
         }
 
         if (trimmed is { Length: > 1000 })
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, "The reason is at most 1000 characters.");
+            return Error.Validation("The reason is at most 1000 characters.", new Dictionary<string, string[]>());
         }
 
         if (!CardNumberRules.IsClean(trimmed))
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.Invalid, CardNumberRules.Message);
+            return Error.Validation(CardNumberRules.Message, new Dictionary<string, string[]>());
         }
 
         if (await merchants.GetAsync(merchantId, cancellationToken) is not { } merchant)
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.NotFound, "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         if (!MerchantRecord.Awaiting.Contains(merchant.Status) && merchant.Status != MerchantStatus.Draft)
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, $"The application is {MerchantService.Describe(merchant.Status)}; its documents can no longer change.");
+            return Error.Conflict($"The application is {MerchantService.Describe(merchant.Status)}; its documents can no longer change.");
         }
 
         var current = (await records.ListAsync(merchantId, cancellationToken)).FirstOrDefault(v => v.Type == type);
         if (current is null)
         {
-            return new DocumentReviewResult(DocumentReviewOutcome.NotFound, "No such document.");
+            return Error.NotFound("No such document.");
         }
 
         if (current.VersionId != versionId)
         {
             await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} superseded"), cancellationToken);
-            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "The merchant uploaded a newer version after you loaded this case. Reload to review the new file.");
+            return Error.Conflict("The merchant uploaded a newer version after you loaded this case. Reload to review the new file.");
         }
 
         var state = accept ? DocumentState.Accepted : DocumentState.Rejected;
         if (!await records.SetStateAsync(merchantId, type, versionId, seenState, state, accept ? null : trimmed, cancellationToken))
         {
             await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} stale"), cancellationToken);
-            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "Someone else reviewed this document after you loaded the case. Reload to see their decision.");
+            return Error.Conflict("Someone else reviewed this document after you loaded the case. Reload to see their decision.");
         }
 
         // A document decision changes the case: it moves the case's version on (with a line in its history), so an approval
@@ -298,11 +263,11 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         {
             await records.SetStateAsync(merchantId, type, versionId, state, seenState, current.Reason, CancellationToken.None);
             await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} case changed"), cancellationToken);
-            return new DocumentReviewResult(DocumentReviewOutcome.Conflict, "Someone else changed this case while you reviewed the document. Reload to see the case as it is now.");
+            return Error.Conflict("Someone else changed this case while you reviewed the document. Reload to see the case as it is now.");
         }
 
         await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
-        return new DocumentReviewResult(DocumentReviewOutcome.Done);
+        return Result.Ok;
     }
 
     /// <summary>All versions of every document of a merchant, newest first (staff, or the merchant itself); null when unreachable.</summary>
@@ -382,10 +347,13 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
     }
 
     private static bool CanReach(Actor actor, Guid merchantId) =>
-        actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == merchantId);
+        actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == merchantId);
 
     /// <summary>The document store key of a merchant's document type (also read by the restore check).</summary>
     internal static string Key(Guid merchantId, DocumentType type) => $"merchants/{merchantId:N}/{type}";
 
     private static string Target(Guid merchantId, DocumentType type) => $"mer_{merchantId:N}/{type}";
+
+    private static Error UploadError(ErrorKind kind, string title, string detail) =>
+        new(kind, detail, Title: title) { RetryAfter = kind == ErrorKind.RateLimited ? TimeSpan.FromMinutes(1) : null };
 }

@@ -52,7 +52,7 @@ public sealed record Merchant(
 {
     public const string EntityType = "MERCHANT";
 
-    public string DisplayId => MerchantIds.Display(Id);
+    public string DisplayId => new MerchantId(Id).ToString();
 }
 
 /// <summary>A merchant as stored: PII sealed, plus a keyed hash of the contact email for lookups.</summary>

@@ -3,25 +3,6 @@ using Portal.Core.Security;
 
 namespace Portal.Core.Merchants;
 
-public enum MerchantOutcome
-{
-    Ok,
-    Invalid,
-    NotFound,
-    DuplicateCac,
-    Conflict,
-    Forbidden,
-}
-
-public sealed record MerchantResult<T>(MerchantOutcome Outcome, T? Value = default, IReadOnlyDictionary<string, string[]>? Errors = null, string? Message = null)
-{
-    public bool Succeeded => Outcome == MerchantOutcome.Ok;
-
-    public static MerchantResult<T> Ok(T value) => new(MerchantOutcome.Ok, value);
-
-    public static MerchantResult<T> Fail(MerchantOutcome outcome, string message, IReadOnlyDictionary<string, string[]>? errors = null) => new(outcome, default, errors, message);
-}
-
 public sealed record MerchantListing(IReadOnlyList<MerchantSummary> Items, string? NextCursor);
 
 public enum ReviewDecision
@@ -50,15 +31,15 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public KybFormValidator Kyb => _kyb;
 
     /// <summary>POST /api/v1/merchants. A merchant registers its own id; admins register new merchants (Compliance is read-only). Status and entity type are the server's.</summary>
-    public async Task<MerchantResult<Merchant>> RegisterAsync(Actor actor, RegisterMerchantRequest request, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> RegisterAsync(Actor actor, RegisterMerchantRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         // Who may register comes before what was sent: a refused caller learns nothing from field errors.
-        if (!actor.IsMerchant && actor.Role != "Admin")
+        if (!actor.IsMerchant && actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2 separation of duties); the attempt is on the record.
             await audit.AppendAsync(actor, new AuditEntry("merchant.created", AuditOutcome.Denied, null, $"role {actor.Role ?? "none"} may not register merchants"), cancellationToken);
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, actor.Role == "Compliance"
+            return Error.Forbidden(actor.Role == Roles.Compliance
                 ? "Compliance is read-only: it cannot register merchants."
                 : "Only merchants and admins register merchants.");
         }
@@ -66,7 +47,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var validation = _register.Validate(request);
         if (!validation.IsValid)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "The request has invalid fields.", Errors(validation, Api));
+            return Error.Validation("The request has invalid fields.", Errors(validation, Api));
         }
 
         var id = actor.IsMerchant ? actor.MerchantId!.Value : Guid.CreateVersion7(clock.GetUtcNow());
@@ -90,25 +71,25 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     }
 
     /// <summary>Saves the wizard after a step: creates the draft on the first save. Only the fields of valid steps are required.</summary>
-    public async Task<MerchantResult<Merchant>> SaveDraftAsync(Actor actor, KybForm form, long? expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> SaveDraftAsync(Actor actor, KybForm form, long? expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(form);
         if (!actor.IsMerchant)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only the merchant fills in its application.");
+            return Error.Forbidden("Only the merchant fills in its application.");
         }
 
         var business = _kyb.Steps[KybStep.Business].Validate(form);
         if (!business.IsValid)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Complete the business details first.", Errors(business, Form));
+            return Error.Validation("Complete the business details first.", Errors(business, Form));
         }
 
         var draft = _draft.Validate(form);
         if (!draft.IsValid)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Some fields hold what looks like a card number.", Errors(draft, Form));
+            return Error.Validation("Some fields hold what looks like a card number.", Errors(draft, Form));
         }
 
         var id = actor.MerchantId!.Value;
@@ -122,7 +103,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
         if (!MerchantEditable.Contains(existing.Status))
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"The application is {Describe(existing.Status)} and can no longer be edited.");
+            return Error.Conflict($"The application is {Describe(existing.Status)} and can no longer be edited.");
         }
 
         var now = clock.GetUtcNow();
@@ -143,13 +124,13 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     }
 
     /// <summary>Submits the application for review once every step is valid.</summary>
-    public async Task<MerchantResult<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> SubmitAsync(Actor actor, KybForm form, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var errors = _kyb.Steps.Values.Select(v => v.Validate(form)).Where(r => !r.IsValid).ToList();
         if (errors.Count > 0)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Some steps are incomplete.", Errors(errors.SelectMany(e => e.Errors), Form));
+            return Error.Validation("Some steps are incomplete.", Errors(errors.SelectMany(e => e.Errors), Form));
         }
 
         var saved = await SaveDraftAsync(actor, form, expectedVersion, cancellationToken);
@@ -166,19 +147,19 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     }
 
     /// <summary>Staff decisions on an application, with optimistic concurrency: a stale version is a conflict, never an overwrite.</summary>
-    public async Task<MerchantResult<Merchant>> ReviewAsync(Actor actor, Guid id, ReviewDecision decision, string? note, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> ReviewAsync(Actor actor, Guid id, ReviewDecision decision, string? note, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
-            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins review merchants.");
+            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
+            return Error.Forbidden("Only admins review merchants.");
         }
 
         if (await store.GetAsync(id, cancellationToken) is not { } record)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         var (allowedFrom, to, change, needsNote) = decision switch
@@ -191,22 +172,22 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         };
         if (!CardNumberRules.IsClean(note))
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, CardNumberRules.Message, new Dictionary<string, string[]> { ["note"] = [CardNumberRules.Message] });
+            return Error.Validation(CardNumberRules.Message, new Dictionary<string, string[]> { ["note"] = [CardNumberRules.Message] });
         }
 
         if (needsNote && string.IsNullOrWhiteSpace(note))
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Invalid, "Give a reason or message.", new Dictionary<string, string[]> { ["note"] = ["Give a reason or message for the merchant."] });
+            return Error.Validation("Give a reason or message.", new Dictionary<string, string[]> { ["note"] = ["Give a reason or message for the merchant."] });
         }
 
         if (record.Version != expectedVersion)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "Someone else changed this merchant after you opened it. Reload to see their change.");
+            return Error.Conflict("Someone else changed this merchant after you opened it. Reload to see their change.");
         }
 
         if (!allowedFrom.Contains(record.Status))
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"A merchant that is {Describe(record.Status)} cannot be {change}.");
+            return Error.Conflict($"A merchant that is {Describe(record.Status)} cannot be {change}.");
         }
 
         var trimmed = note?.Trim();
@@ -218,32 +199,32 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     /// An admin takes a case from the KYC queue. Optimistic concurrency as for decisions: if the case changed since the admin
     /// loaded it (another admin took it, say), the result is a conflict naming the current assignee, never an overwrite.
     /// </summary>
-    public async Task<MerchantResult<Merchant>> AssignAsync(Actor actor, Guid id, long expectedVersion, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> AssignAsync(Actor actor, Guid id, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin")
+        if (actor.Role != Roles.Admin)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, MerchantIds.Display(id), $"role {actor.Role ?? "none"}"), cancellationToken);
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Forbidden, "Only admins take KYC cases.");
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
+            return Error.Forbidden("Only admins take KYC cases.");
         }
 
         if (await store.GetAsync(id, cancellationToken) is not { } record)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         var me = ReviewerName(actor);
         if (record.Version != expectedVersion)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, MerchantIds.Display(id), "stale version"), cancellationToken);
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, record.AssignedTo is { } other && other != me
+            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, new MerchantId(id).ToString(), "stale version"), cancellationToken);
+            return Error.Conflict(record.AssignedTo is { } other && other != me
                 ? $"Someone else changed this case after you loaded it: it is now assigned to {other}. Reload to see their change."
                 : "Someone else changed this case after you loaded it. Reload to see their change.");
         }
 
         if (!MerchantRecord.Awaiting.Contains(record.Status))
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, $"A merchant that is {Describe(record.Status)} is not waiting for review.");
+            return Error.Conflict($"A merchant that is {Describe(record.Status)} is not waiting for review.");
         }
 
         var updated = record with { AssignedTo = me, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
@@ -258,41 +239,41 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     }
 
     /// <summary>One merchant with its PII. Merchants see only their own (any other id is NotFound); staff reads are audited.</summary>
-    public async Task<MerchantResult<Merchant>> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    public async Task<Result<Merchant>> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        var allowed = actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == id);
         if (!allowed || await store.GetAsync(id, cancellationToken) is not { } record)
         {
-            return MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         var merchant = await OpenAsync(record, cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry("merchant.viewed", AuditOutcome.Success, merchant.DisplayId, "pii"), cancellationToken);
-        return MerchantResult<Merchant>.Ok(merchant);
+        return Result<Merchant>.Ok(merchant);
     }
 
     /// <summary>Shows an admin the full settlement account number: audited, because it is the most sensitive field here.</summary>
-    public async Task<MerchantResult<string>> RevealAccountNumberAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    public async Task<Result<string>> RevealAccountNumberAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role != "Admin" || await store.GetAsync(id, cancellationToken) is not { } record)
+        if (actor.Role != Roles.Admin || await store.GetAsync(id, cancellationToken) is not { } record)
         {
-            return MerchantResult<string>.Fail(MerchantOutcome.NotFound, "No such merchant.");
+            return Error.NotFound("No such merchant.");
         }
 
         var pii = await vault.OpenAsync(id, record.SealedPii, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, MerchantIds.Display(id)), cancellationToken);
-        return pii.Bank is null ? MerchantResult<string>.Fail(MerchantOutcome.NotFound, "No settlement account yet.") : MerchantResult<string>.Ok(pii.Bank.AccountNumber);
+        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, new MerchantId(id).ToString()), cancellationToken);
+        return pii.Bank is null ? Error.NotFound("No settlement account yet.") : Result<string>.Ok(pii.Bank.AccountNumber);
     }
 
     /// <summary>Staff listing with a signed cursor. Unknown or altered cursors are Invalid, not a crash or a wrong page.</summary>
-    public async Task<MerchantResult<MerchantListing>> ListAsync(Actor actor, int? limit, string? cursor, MerchantStatus? status, string? cacNumber, string? namePrefix, CancellationToken cancellationToken = default)
+    public async Task<Result<MerchantListing>> ListAsync(Actor actor, int? limit, string? cursor, MerchantStatus? status, string? cacNumber, string? namePrefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (actor.Role is not ("Admin" or "Compliance"))
+        if (actor.Role is not (Roles.Admin or Roles.Compliance))
         {
-            return MerchantResult<MerchantListing>.Fail(MerchantOutcome.Forbidden, "Only staff list merchants.");
+            return Error.Forbidden("Only staff list merchants.");
         }
 
         var size = limit ?? DefaultPageSize;
@@ -323,7 +304,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var page = await store.ListAsync(query, cancellationToken);
-        return MerchantResult<MerchantListing>.Ok(new MerchantListing(page.Items, page.Next is null ? null : cursors.Encode(page.Next, query with { After = null })));
+        return Result<MerchantListing>.Ok(new MerchantListing(page.Items, page.Next is null ? null : cursors.Encode(page.Next, query with { After = null })));
     }
 
     public Task<IReadOnlyDictionary<MerchantStatus, long>> CountsAsync(CancellationToken cancellationToken = default) => store.CountByStatusAsync(cancellationToken);
@@ -332,7 +313,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     public async Task<IReadOnlyList<MerchantHistoryEntry>> HistoryAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var allowed = actor.Role is "Admin" or "Compliance" || (actor.IsMerchant && actor.MerchantId == id);
+        var allowed = actor.Role is Roles.Admin or Roles.Compliance || (actor.IsMerchant && actor.MerchantId == id);
         return allowed ? await store.HistoryAsync(id, cancellationToken) : [];
     }
 
@@ -368,7 +349,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         _ => status.ToString(),
     };
 
-    private async Task<MerchantResult<Merchant>> CreateAsync(Actor actor, Guid id, string name, string cac, BusinessType? type, string? address, string? website,
+    private async Task<Result<Merchant>> CreateAsync(Actor actor, Guid id, string name, string cac, BusinessType? type, string? address, string? website,
         string? industry, MerchantPii pii, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -376,29 +357,29 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
         var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry("merchant.created", outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            MerchantIds.Display(id), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
         return outcome switch
         {
-            MerchantWriteOutcome.Done => MerchantResult<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
-            MerchantWriteOutcome.DuplicateCac => MerchantResult<Merchant>.Fail(MerchantOutcome.DuplicateCac, "A merchant with this CAC registration number is already registered.",
+            MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
+            MerchantWriteOutcome.DuplicateCac => DuplicateCac("A merchant with this CAC registration number is already registered.",
                 new Dictionary<string, string[]> { ["cac_number"] = ["This CAC registration number is already registered."] }),
-            MerchantWriteOutcome.DuplicateId => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "This account has already registered its merchant."),
-            _ => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "The merchant could not be created; try again."),
+            MerchantWriteOutcome.DuplicateId => Error.Conflict("This account has already registered its merchant."),
+            _ => Error.Conflict("The merchant could not be created; try again."),
         };
     }
 
-    private async Task<MerchantResult<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken)
+    private async Task<Result<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken)
     {
         var outcome = await store.UpdateAsync(updated, expectedVersion, History(actor, updated, change, note), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry(action, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            "mer_" + updated.Id.ToString("N"), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
         return outcome switch
         {
-            MerchantWriteOutcome.Done => MerchantResult<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),
-            MerchantWriteOutcome.DuplicateCac => MerchantResult<Merchant>.Fail(MerchantOutcome.DuplicateCac, "Another merchant already uses this CAC registration number.",
+            MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),
+            MerchantWriteOutcome.DuplicateCac => DuplicateCac("Another merchant already uses this CAC registration number.",
                 new Dictionary<string, string[]> { ["cac_number"] = ["This CAC registration number is already registered."] }),
-            MerchantWriteOutcome.VersionConflict => MerchantResult<Merchant>.Fail(MerchantOutcome.Conflict, "Someone else changed this merchant after you opened it. Reload to see their change."),
-            _ => MerchantResult<Merchant>.Fail(MerchantOutcome.NotFound, "No such merchant."),
+            MerchantWriteOutcome.VersionConflict => Error.Conflict("Someone else changed this merchant after you opened it. Reload to see their change."),
+            _ => Error.NotFound("No such merchant."),
         };
     }
 
@@ -422,8 +403,10 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private static MerchantResult<T> Invalid<T>(string field, string message) =>
-        MerchantResult<T>.Fail(MerchantOutcome.Invalid, message, new Dictionary<string, string[]> { [field] = [message] });
+    private static Result<T> Invalid<T>(string field, string message) => Error.Validation(message, field, message);
+
+    private static Error DuplicateCac(string message, IReadOnlyDictionary<string, string[]> fields) =>
+        new(ErrorKind.Conflict, message, fields, "CAC number already registered");
 
     private static string Api(string property) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(property);
 

@@ -53,7 +53,7 @@ public sealed record Payment(
     DateTimeOffset UpdatedAt,
     long Version)
 {
-    public string DisplayId => "pay_" + Id.ToString("N");
+    public string DisplayId => new PaymentId(Id).ToString();
 
     public long RefundableAmount => Status is PaymentStatus.Succeeded or PaymentStatus.PartiallyRefunded ? Amount - RefundedAmount : 0;
 }
@@ -61,13 +61,29 @@ public sealed record Payment(
 /// <summary>A refund of part or all of a payment.</summary>
 public sealed record Refund(Guid Id, Guid PaymentId, Guid MerchantId, long Amount, string Currency, string? Reason, string? ProcessorReference, DateTimeOffset CreatedAt)
 {
-    public string DisplayId => "re_" + Id.ToString("N");
+    public string DisplayId => new RefundId(Id).ToString();
+}
+
+/// <summary>What a request under an idempotency key came to. Stored as its number; 0 while the first request is still being processed.</summary>
+public enum IdempotentOutcome
+{
+    Pending = 0,
+
+    /// <summary>A payment was created; the snapshot is the payment as first answered.</summary>
+    PaymentCreated = 1,
+
+    /// <summary>A refund was made; the snapshot is the refund with its payment as first answered.</summary>
+    RefundCreated = 2,
+
+    /// <summary>The processor refused the refund; the snapshot is its message.</summary>
+    RefundDeclined = 3,
 }
 
 /// <summary>
-/// What the API answered for an idempotency key, kept 24 hours (<see cref="ExpiresAt"/>) so a replay gets the same status
-/// code and body. <see cref="RequestHash"/> tells a replay from a different request under the same key (422).
-/// While <see cref="StatusCode"/> is 0 the first request is still being processed.
+/// What a request under an idempotency key came to, kept 24 hours (<see cref="ExpiresAt"/>) so a replay gets the same
+/// answer: the <see cref="Outcome"/> and a <see cref="Snapshot"/> of the result as first answered (domain JSON written by
+/// <see cref="PaymentIdempotency"/>; the API renders it the same way both times). <see cref="RequestHash"/> tells a replay
+/// from a different request under the same key. While <see cref="Outcome"/> is pending the first request is still being processed.
 /// </summary>
 public sealed record IdempotencyRecord(
     Guid MerchantId,
@@ -75,12 +91,12 @@ public sealed record IdempotencyRecord(
     string Scope,
     string RequestHash,
     Guid ResourceId,
-    int StatusCode,
-    string? ResponseBody,
+    IdempotentOutcome Outcome,
+    string? Snapshot,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt)
 {
-    public bool Completed => StatusCode != 0;
+    public bool Completed => Outcome != IdempotentOutcome.Pending;
 }
 
 /// <summary>
@@ -89,7 +105,7 @@ public sealed record IdempotencyRecord(
 /// </summary>
 public sealed record PaymentEvent(Guid Id, Guid MerchantId, string Type, Guid PaymentId, string Data, DateTimeOffset CreatedAt)
 {
-    public string DisplayId => "evt_" + Id.ToString("N");
+    public string DisplayId => new PaymentEventId(Id).ToString();
 }
 
 public static class PaymentEventTypes

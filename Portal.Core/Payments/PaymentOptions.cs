@@ -26,6 +26,6 @@ public sealed class PaymentOptions
     /// <summary>How long an idempotency key's answer is kept.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>How long a request waits for a concurrent request with the same key before answering 409.</summary>
+    /// <summary>How long a request waits for a concurrent request with the same key before answering "in progress".</summary>
     public TimeSpan ConcurrentRequestWait { get; set; } = TimeSpan.FromSeconds(5);
 }

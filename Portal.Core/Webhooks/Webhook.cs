@@ -16,7 +16,7 @@ public sealed record WebhookEndpoint(
 {
     public const string AllEvents = "*";
 
-    public string DisplayId => WebhookIds.Endpoint(Id);
+    public string DisplayId => new WebhookEndpointId(Id).ToString();
 
     public bool Receives(string eventType) => EnabledEvents.Contains(AllEvents, StringComparer.Ordinal) || EnabledEvents.Contains(eventType, StringComparer.Ordinal);
 }
@@ -53,9 +53,9 @@ public sealed record WebhookDelivery(
     string? LastError,
     DateTimeOffset CreatedAt)
 {
-    public string DisplayId => WebhookIds.Delivery(Id);
+    public string DisplayId => new WebhookDeliveryId(Id).ToString();
 
-    public string EventDisplayId => "evt_" + EventId.ToString("N");
+    public string EventDisplayId => new PaymentEventId(EventId).ToString();
 }
 
 /// <summary>One HTTP attempt: the status code or the error (timeout, refused address...), how long it took, and at most 1 KB of the answer.</summary>
@@ -88,23 +88,6 @@ public sealed record WebhookDeliveryQuery(
     Guid? Before = null);
 
 public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDelivery> Items, Guid? Next);
-
-/// <summary>The prefixed ids shown to merchants.</summary>
-public static class WebhookIds
-{
-    public static string Endpoint(Guid id) => "we_" + id.ToString("N");
-
-    public static string Delivery(Guid id) => "wd_" + id.ToString("N");
-
-    public static Guid? ParseEndpoint(string? value) => Parse(value, "we_");
-
-    public static Guid? ParseDelivery(string? value) => Parse(value, "wd_");
-
-    public static Guid? ParseEvent(string? value) => Parse(value, "evt_");
-
-    private static Guid? Parse(string? value, string prefix) =>
-        value is not null && value.StartsWith(prefix, StringComparison.Ordinal) && Guid.TryParseExact(value[prefix.Length..], "N", out var id) ? id : null;
-}
 
 /// <summary>Audit action names of the webhook use cases.</summary>
 public static class WebhookAuditActions

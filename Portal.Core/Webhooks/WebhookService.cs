@@ -4,27 +4,6 @@ using Portal.Core.Audit;
 
 namespace Portal.Core.Webhooks;
 
-public enum WebhookOutcome
-{
-    Ok,
-    Invalid,
-    NotFound,
-    Conflict,
-}
-
-public sealed record WebhookResult<T>(WebhookOutcome Outcome, T? Value = default, IDictionary<string, string[]>? Errors = null, string? Message = null)
-{
-    public bool Succeeded => Outcome == WebhookOutcome.Ok;
-
-    public static WebhookResult<T> Ok(T value) => new(WebhookOutcome.Ok, value);
-
-    public static WebhookResult<T> Invalid(string field, string message) => new(WebhookOutcome.Invalid, Errors: new Dictionary<string, string[]> { [field] = [message] }, Message: message);
-
-    public static WebhookResult<T> NotFound(string message) => new(WebhookOutcome.NotFound, Message: message);
-
-    public static WebhookResult<T> Conflict(string message) => new(WebhookOutcome.Conflict, Message: message);
-}
-
 /// <summary>A delivery with its attempts (oldest first) and its endpoint (null once deleted).</summary>
 public sealed record WebhookDeliveryDetail(WebhookDelivery Delivery, IReadOnlyList<WebhookAttempt> Attempts, WebhookEndpoint? Endpoint);
 
@@ -53,13 +32,13 @@ public sealed class WebhookService(
     private const string NoEndpoint = "No such webhook endpoint.";
     private const string NoDelivery = "No such webhook delivery.";
 
-    public async Task<WebhookResult<WebhookEndpointWithSecret>> CreateEndpointAsync(Actor actor, WebhookEndpointRequest request, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookEndpointWithSecret>> CreateEndpointAsync(Actor actor, WebhookEndpointRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
         if (!actor.IsMerchant)
         {
-            return WebhookResult<WebhookEndpointWithSecret>.NotFound("Only a merchant can add webhook endpoints.");
+            return Error.NotFound("Only a merchant can add webhook endpoints.");
         }
 
         var validation = await validator.ValidateAsync(request, cancellationToken);
@@ -68,19 +47,19 @@ public sealed class WebhookService(
             var errors = validation.Errors
                 .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName))
                 .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
-            return new WebhookResult<WebhookEndpointWithSecret>(WebhookOutcome.Invalid, Errors: errors, Message: "The endpoint has invalid fields");
+            return Error.Validation(InvalidRequest, errors);
         }
 
         if (await urls.CheckAsync(request.Url, cancellationToken) is { } urlProblem)
         {
-            return WebhookResult<WebhookEndpointWithSecret>.Invalid("url", urlProblem);
+            return Invalid("url", urlProblem);
         }
 
         var merchantId = actor.MerchantId!.Value;
         var existing = await store.ListEndpointsAsync(merchantId, cancellationToken);
         if (existing.Count >= options.CurrentValue.MaxEndpointsPerMerchant)
         {
-            return WebhookResult<WebhookEndpointWithSecret>.Conflict($"A merchant can have at most {options.CurrentValue.MaxEndpointsPerMerchant} webhook endpoints; delete one first.");
+            return Error.Conflict($"A merchant can have at most {options.CurrentValue.MaxEndpointsPerMerchant} webhook endpoints; delete one first.");
         }
 
         var events = request.EnabledEvents!.Contains(WebhookEndpoint.AllEvents) ? [WebhookEndpoint.AllEvents] : request.EnabledEvents!.Distinct(StringComparer.Ordinal).ToList();
@@ -91,7 +70,7 @@ public sealed class WebhookService(
         await store.AddEndpointAsync(endpoint, secrets.Seal(endpoint.Id, secret), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointCreated, AuditOutcome.Success, endpoint.DisplayId,
             $"host={new Uri(endpoint.Url).Host} events={string.Join(' ', events)}"), cancellationToken);
-        return WebhookResult<WebhookEndpointWithSecret>.Ok(new WebhookEndpointWithSecret(endpoint, secret));
+        return Result<WebhookEndpointWithSecret>.Ok(new WebhookEndpointWithSecret(endpoint, secret));
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(Actor actor, CancellationToken cancellationToken = default)
@@ -100,66 +79,66 @@ public sealed class WebhookService(
         return actor.IsMerchant ? await store.ListEndpointsAsync(actor.MerchantId!.Value, cancellationToken) : [];
     }
 
-    public async Task<WebhookResult<WebhookEndpoint>> GetEndpointAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookEndpoint>> GetEndpointAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         return actor.IsMerchant && await store.GetEndpointAsync(actor.MerchantId!.Value, endpointId, cancellationToken) is { } endpoint
-            ? WebhookResult<WebhookEndpoint>.Ok(endpoint)
-            : WebhookResult<WebhookEndpoint>.NotFound(NoEndpoint);
+            ? Result<WebhookEndpoint>.Ok(endpoint)
+            : Error.NotFound(NoEndpoint);
     }
 
-    public async Task<WebhookResult<WebhookEndpoint>> SetEnabledAsync(Actor actor, Guid endpointId, bool enabled, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookEndpoint>> SetEnabledAsync(Actor actor, Guid endpointId, bool enabled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || await store.GetEndpointAsync(actor.MerchantId!.Value, endpointId, cancellationToken) is not { } endpoint
             || !await store.UpdateEndpointAsync(endpoint.MerchantId, endpointId, enabled, endpoint.Description, clock.GetUtcNow(), cancellationToken))
         {
-            return WebhookResult<WebhookEndpoint>.NotFound(NoEndpoint);
+            return Error.NotFound(NoEndpoint);
         }
 
         await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointUpdated, AuditOutcome.Success, endpoint.DisplayId, enabled ? "enabled" : "disabled"), cancellationToken);
-        return WebhookResult<WebhookEndpoint>.Ok(endpoint with { Enabled = enabled });
+        return Result<WebhookEndpoint>.Ok(endpoint with { Enabled = enabled });
     }
 
-    public async Task<WebhookResult<bool>> DeleteEndpointAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
+    public async Task<Result<bool>> DeleteEndpointAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var deleted = actor.IsMerchant && await store.DeleteEndpointAsync(actor.MerchantId!.Value, endpointId, clock.GetUtcNow(), cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointDeleted, deleted ? AuditOutcome.Success : AuditOutcome.Failure, WebhookIds.Endpoint(endpointId)), cancellationToken);
-        return deleted ? WebhookResult<bool>.Ok(true) : WebhookResult<bool>.NotFound(NoEndpoint);
+        await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.EndpointDeleted, deleted ? AuditOutcome.Success : AuditOutcome.Failure, new WebhookEndpointId(endpointId).ToString()), cancellationToken);
+        return deleted ? Result<bool>.Ok(true) : Error.NotFound(NoEndpoint);
     }
 
     /// <summary>A new secret, effective at once (the old one stops signing); returned this once.</summary>
-    public async Task<WebhookResult<WebhookEndpointWithSecret>> RollSecretAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookEndpointWithSecret>> RollSecretAsync(Actor actor, Guid endpointId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || await store.GetEndpointAsync(actor.MerchantId!.Value, endpointId, cancellationToken) is not { } endpoint)
         {
-            return WebhookResult<WebhookEndpointWithSecret>.NotFound(NoEndpoint);
+            return Error.NotFound(NoEndpoint);
         }
 
         var secret = WebhookSigner.NewSecret();
         if (!await store.SetSecretAsync(endpoint.MerchantId, endpoint.Id, secrets.Seal(endpoint.Id, secret), clock.GetUtcNow(), cancellationToken))
         {
-            return WebhookResult<WebhookEndpointWithSecret>.NotFound(NoEndpoint);
+            return Error.NotFound(NoEndpoint);
         }
 
         await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.SecretRolled, AuditOutcome.Success, endpoint.DisplayId), cancellationToken);
-        return WebhookResult<WebhookEndpointWithSecret>.Ok(new WebhookEndpointWithSecret(endpoint, secret));
+        return Result<WebhookEndpointWithSecret>.Ok(new WebhookEndpointWithSecret(endpoint, secret));
     }
 
-    public async Task<WebhookResult<WebhookDeliveryListing>> ListDeliveriesAsync(Actor actor, WebhookDeliveryFilter filter, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookDeliveryListing>> ListDeliveriesAsync(Actor actor, WebhookDeliveryFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(filter);
         if (!actor.IsMerchant)
         {
-            return WebhookResult<WebhookDeliveryListing>.NotFound("Only a merchant has webhook deliveries.");
+            return Error.NotFound("Only a merchant has webhook deliveries.");
         }
 
         if (filter.Limit is < 1 or > MaxPageSize)
         {
-            return WebhookResult<WebhookDeliveryListing>.Invalid("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
+            return Invalid("limit", $"limit must be an integer between 1 and {MaxPageSize}.");
         }
 
         var merchantId = actor.MerchantId!.Value;
@@ -168,14 +147,14 @@ public sealed class WebhookService(
         {
             if (cursors.Decode(merchantId, filter.Cursor) is not { } position)
             {
-                return WebhookResult<WebhookDeliveryListing>.Invalid("cursor", "cursor is not one this API issued to you; start again without it.");
+                return Invalid("cursor", "cursor is not one this API issued to you; start again without it.");
             }
 
             before = position;
         }
 
         var page = await store.ListDeliveriesAsync(new WebhookDeliveryQuery(merchantId, filter.EventId, filter.EndpointId, filter.Status, filter.Limit, before), cancellationToken);
-        return WebhookResult<WebhookDeliveryListing>.Ok(new WebhookDeliveryListing(page.Items, page.Next is { } next ? cursors.Encode(merchantId, next) : null));
+        return Result<WebhookDeliveryListing>.Ok(new WebhookDeliveryListing(page.Items, page.Next is { } next ? cursors.Encode(merchantId, next) : null));
     }
 
     /// <summary>
@@ -187,7 +166,7 @@ public sealed class WebhookService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(eventIds);
-        var allowed = (actor.IsMerchant && actor.MerchantId == merchantId) || actor.Role is "Admin" or "Compliance";
+        var allowed = (actor.IsMerchant && actor.MerchantId == merchantId) || actor.Role is Roles.Admin or Roles.Compliance;
         if (!allowed)
         {
             return [];
@@ -202,46 +181,50 @@ public sealed class WebhookService(
         return deliveries;
     }
 
-    public async Task<WebhookResult<WebhookDeliveryDetail>> GetDeliveryAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookDeliveryDetail>> GetDeliveryAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || await store.GetDeliveryAsync(actor.MerchantId!.Value, deliveryId, cancellationToken) is not { } delivery)
         {
-            return WebhookResult<WebhookDeliveryDetail>.NotFound(NoDelivery);
+            return Error.NotFound(NoDelivery);
         }
 
-        return WebhookResult<WebhookDeliveryDetail>.Ok(await DetailAsync(delivery, cancellationToken));
+        return Result<WebhookDeliveryDetail>.Ok(await DetailAsync(delivery, cancellationToken));
     }
 
     /// <summary>Sends the delivery again now, whatever its status; recorded as a manual attempt. The automatic schedule is left alone.</summary>
-    public async Task<WebhookResult<WebhookDeliveryDetail>> ReplayAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)
+    public async Task<Result<WebhookDeliveryDetail>> ReplayAsync(Actor actor, Guid deliveryId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || await store.GetDeliveryAsync(actor.MerchantId!.Value, deliveryId, cancellationToken) is not { } delivery)
         {
-            return WebhookResult<WebhookDeliveryDetail>.NotFound(NoDelivery);
+            return Error.NotFound(NoDelivery);
         }
 
         var endpoint = await store.GetEndpointAsync(delivery.MerchantId, delivery.EndpointId, cancellationToken);
         if (endpoint is null)
         {
-            return WebhookResult<WebhookDeliveryDetail>.Conflict("The delivery's endpoint was deleted.");
+            return Error.Conflict("The delivery's endpoint was deleted.");
         }
 
         if (!endpoint.Enabled)
         {
-            return WebhookResult<WebhookDeliveryDetail>.Conflict("The delivery's endpoint is disabled; enable it first.");
+            return Error.Conflict("The delivery's endpoint is disabled; enable it first.");
         }
 
         var attempt = await sender.SendAsync(delivery, manual: true, cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry(WebhookAuditActions.DeliveryReplayed, attempt is null ? AuditOutcome.Failure : AuditOutcome.Success, delivery.DisplayId,
             attempt is null ? "not sent" : $"status={attempt.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}"), cancellationToken);
         var fresh = await store.GetDeliveryAsync(delivery.MerchantId, delivery.Id, cancellationToken) ?? delivery;
-        return WebhookResult<WebhookDeliveryDetail>.Ok(await DetailAsync(fresh, cancellationToken));
+        return Result<WebhookDeliveryDetail>.Ok(await DetailAsync(fresh, cancellationToken));
     }
 
     private async Task<WebhookDeliveryDetail> DetailAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => new(
         delivery,
         await store.AttemptsAsync(delivery.Id, cancellationToken),
         await store.GetEndpointAsync(delivery.MerchantId, delivery.EndpointId, cancellationToken));
+
+    private const string InvalidRequest = "The request has invalid fields";
+
+    private static Error Invalid(string field, string message) => Error.Validation(InvalidRequest, field, message);
 }

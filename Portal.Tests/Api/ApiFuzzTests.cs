@@ -127,7 +127,7 @@ public sealed class ApiFuzzTests
         const string cac = "314160";
         var registered = await factory.Services.GetRequiredService<MerchantService>()
             .RegisterAsync(merchantActor, new RegisterMerchantRequest("Fuzz Shop Ltd", cac, "owner@fuzz.example"), cancel);
-        registered.Succeeded.ShouldBeTrue(registered.Message);
+        registered.Succeeded.ShouldBeTrue(registered.Error?.Message);
         var ids = new Dictionary<string, string> { ["merchantId"] = "mer_" + merchantActor.MerchantId!.Value.ToString("N") };
 
         var documents = (await (await merchant.GetAsync($"/api/v1/merchants/{ids["merchantId"]}/documents", cancel)).JsonAsync()).EnumerateArray().ToList();

@@ -101,7 +101,7 @@ public sealed class DynamoPaymentStoreTests(DynamoDbLocal dynamo) : PaymentStore
     {
         var store = await NewStoreAsync();
         var payment = NewPayment(Guid.CreateVersion7(), T0);
-        var completed = Pending(payment) with { StatusCode = 201, ResponseBody = "{}" };
+        var completed = Pending(payment) with { Outcome = IdempotentOutcome.PaymentCreated, Snapshot = "{}" };
 
         await WriteOkAsync(store, Initiate(payment) with { CompletedIdempotency = completed });
 

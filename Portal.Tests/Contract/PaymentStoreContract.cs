@@ -33,7 +33,7 @@ public abstract class PaymentStoreContract
             status, null, null, false, 0, [], null, null, 0, key ?? "key-" + Guid.NewGuid().ToString("N"), createdAt, createdAt, 1);
 
     protected static IdempotencyRecord Pending(Payment payment, string? key = null, string scope = PaymentsScope) =>
-        new(payment.MerchantId, key ?? payment.IdempotencyKey, scope, "sha256-" + payment.Id.ToString("N"), payment.Id, 0, null, payment.CreatedAt, payment.CreatedAt.AddHours(24));
+        new(payment.MerchantId, key ?? payment.IdempotencyKey, scope, "sha256-" + payment.Id.ToString("N"), payment.Id, IdempotentOutcome.Pending, null, payment.CreatedAt, payment.CreatedAt.AddHours(24));
 
     protected static PaymentEvent Event(Payment payment, string type, DateTimeOffset at) =>
         new(Guid.CreateVersion7(at), payment.MerchantId, type, payment.Id, $$"""{"id":"{{payment.DisplayId}}","type":"{{type}}"}""", at);
@@ -257,7 +257,7 @@ public abstract class PaymentStoreContract
     {
         var store = await NewStoreAsync();
         var merchant = Guid.CreateVersion7();
-        var stale = new IdempotencyRecord(merchant, "old", PaymentsScope, "sha256-old", Guid.CreateVersion7(), 201, "{}", T0.AddHours(-30), T0.AddHours(-6));
+        var stale = new IdempotencyRecord(merchant, "old", PaymentsScope, "sha256-old", Guid.CreateVersion7(), IdempotentOutcome.PaymentCreated, "{}", T0.AddHours(-30), T0.AddHours(-6));
         await WriteOkAsync(store, new PaymentWrite { NewIdempotency = stale });
 
         (await store.GetIdempotencyAsync(merchant, PaymentsScope, "old", Ct)).ShouldBeNull();
@@ -275,7 +275,7 @@ public abstract class PaymentStoreContract
         var payment = NewPayment(merchant, T0);
         await WriteOkAsync(store, Initiate(payment));
         var succeeded = Succeed(payment, T0.AddSeconds(2));
-        var completed = Pending(payment) with { StatusCode = 201, ResponseBody = $$"""{"id":"{{payment.DisplayId}}","status":"succeeded"}""" };
+        var completed = Pending(payment) with { Outcome = IdempotentOutcome.PaymentCreated, Snapshot = $$"""{"id":"{{payment.DisplayId}}","status":"succeeded"}""" };
 
         await WriteOkAsync(store, Update(payment, succeeded, Event(succeeded, PaymentEventTypes.Succeeded, succeeded.UpdatedAt)) with { CompletedIdempotency = completed });
 
@@ -323,7 +323,7 @@ public abstract class PaymentStoreContract
         await WriteOkAsync(store, Update(payment, succeeded));
         var refunded = succeeded with { Status = PaymentStatus.PartiallyRefunded, RefundedAmount = 1_500, UpdatedAt = T0.AddMinutes(5), Version = 3 };
         var refund = new Refund(Guid.CreateVersion7(T0.AddMinutes(5)), payment.Id, merchant, 1_500, "ngn", "requested_by_customer", "re_ch_1", T0.AddMinutes(5));
-        var refundKey = new IdempotencyRecord(merchant, "refund-1", RefundsScope, "sha256-r1", refund.Id, 201, "{}", refund.CreatedAt, refund.CreatedAt.AddHours(24));
+        var refundKey = new IdempotencyRecord(merchant, "refund-1", RefundsScope, "sha256-r1", refund.Id, IdempotentOutcome.RefundCreated, "{}", refund.CreatedAt, refund.CreatedAt.AddHours(24));
 
         await WriteOkAsync(store, Update(succeeded, refunded, Event(refunded, PaymentEventTypes.Refunded, refunded.UpdatedAt)) with { NewRefund = refund, NewIdempotency = refundKey });
 
@@ -346,13 +346,13 @@ public abstract class PaymentStoreContract
         await WriteOkAsync(store, Update(payment, succeeded));
         var staleRefunded = payment with { Status = PaymentStatus.Refunded, RefundedAmount = 5_000, UpdatedAt = T0.AddMinutes(3), Version = 2 };
         var refund = new Refund(Guid.CreateVersion7(T0.AddMinutes(3)), payment.Id, merchant, 5_000, "ngn", null, null, T0.AddMinutes(3));
-        var refundKey = new IdempotencyRecord(merchant, "refund-1", RefundsScope, "sha256-r1", refund.Id, 0, null, refund.CreatedAt, refund.CreatedAt.AddHours(24));
+        var refundKey = new IdempotencyRecord(merchant, "refund-1", RefundsScope, "sha256-r1", refund.Id, IdempotentOutcome.Pending, null, refund.CreatedAt, refund.CreatedAt.AddHours(24));
         var refundedEvent = Event(staleRefunded, PaymentEventTypes.Refunded, staleRefunded.UpdatedAt);
         var stale = Update(payment, staleRefunded, refundedEvent) with
         {
             NewRefund = refund,
             NewIdempotency = refundKey,
-            CompletedIdempotency = Pending(payment) with { StatusCode = 201, ResponseBody = "{}" },
+            CompletedIdempotency = Pending(payment) with { Outcome = IdempotentOutcome.PaymentCreated, Snapshot = "{}" },
             Activity = ActivityOf(payment),
         };
 

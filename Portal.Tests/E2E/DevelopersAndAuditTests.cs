@@ -28,7 +28,7 @@ public sealed class DevelopersAndAuditTests(BrowserFixture browser)
         {
             api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
             var me = await (await api.GetAsync("/api/v1/me")).JsonAsync();
-            me.GetProperty("merchant_id").GetString().ShouldBe(Portal.Core.Merchants.MerchantIds.Display(actor.MerchantId!.Value));
+            me.GetProperty("merchant_id").GetString().ShouldBe(new Portal.Core.MerchantId(actor.MerchantId!.Value).ToString());
         }
 
         await session.Page.ReloadAsync();

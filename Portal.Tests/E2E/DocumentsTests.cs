@@ -15,7 +15,7 @@ public sealed class DocumentsTests(BrowserFixture browser)
         var (user, actor) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
         var registered = await session.Factory.Services.GetRequiredService<MerchantService>()
             .RegisterAsync(actor, new RegisterMerchantRequest("Docs Ltd", "424242", "docs@docs.example"));
-        registered.Succeeded.ShouldBeTrue(registered.Message);
+        registered.Succeeded.ShouldBeTrue(registered.Error?.Message);
         var page = session.Page;
         await session.SignInAsync(user.Email!, PortalFactory.Password);
         await page.GotoAsync("/documents");

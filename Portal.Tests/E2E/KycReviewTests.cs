@@ -80,7 +80,7 @@ public sealed class KycReviewTests(BrowserFixture browser)
         {
             var cac = Random.Shared.Next(100_000, 999_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var created = await merchants.RegisterAsync(staff, new RegisterMerchantRequest(name, cac, "contact@seed.example"));
-            created.Succeeded.ShouldBeTrue(created.Message);
+            created.Succeeded.ShouldBeTrue(created.Error?.Message);
             var record = (await store.GetAsync(created.Value!.Id, CancellationToken.None))!;
             var submitted = record with { Status = status, SubmittedAt = now.AddHours(-hours), AssignedTo = assignee, Version = record.Version + 1 };
             (await store.UpdateAsync(submitted, record.Version, new MerchantHistoryEntry(record.Id, now, "seed", null, "seeded", status, null), CancellationToken.None))

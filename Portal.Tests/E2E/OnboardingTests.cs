@@ -32,7 +32,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
         var merchants = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Portal.Core.Merchants.MerchantService>(session.Factory.Services);
         var seeded = await merchants.RegisterAsync(new Portal.Core.Actor("seed", "seed", PortalRoles.Admin, null, null),
             new Portal.Core.Merchants.RegisterMerchantRequest("Other Shop Ltd", "999998", "other@shop.example"));
-        seeded.Succeeded.ShouldBeTrue(seeded.Message);
+        seeded.Succeeded.ShouldBeTrue(seeded.Error?.Message);
 
         await session.SignInAsync(user.Email!, PortalFactory.Password);
         await page.GotoAsync("/onboarding");
@@ -118,7 +118,7 @@ public sealed class OnboardingTests(BrowserFixture browser)
         foreach (var requirement in (await documents.RequirementsAsync(merchantActor, merchantActor.MerchantId!.Value))!)
         {
             var uploaded = await documents.UploadAsync(merchantActor, merchantActor.MerchantId!.Value, requirement.Type, new MemoryStream(TestImages.Pdf(requirement.Type.ToString())));
-            (await documents.ReviewDocumentAsync(reviewer, merchantActor.MerchantId!.Value, requirement.Type, uploaded.Version!.VersionId, Portal.Core.Kyc.DocumentState.Uploaded, true, null))
+            (await documents.ReviewDocumentAsync(reviewer, merchantActor.MerchantId!.Value, requirement.Type, uploaded.Value!.VersionId, Portal.Core.Kyc.DocumentState.Uploaded, true, null))
                 .Succeeded.ShouldBeTrue();
         }
 

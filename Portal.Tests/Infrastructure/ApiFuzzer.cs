@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Portal.Core;
 
 namespace Portal.Tests.Infrastructure;
 
@@ -547,7 +548,7 @@ public sealed class ApiFuzzer
         yield return ("encoded NUL", "%00");
         yield return ("invalid UTF-8", "%C3%28%FF%ED%A0%80");
         yield return ("base64 garbage", "eyJhIjoxfQ%3D%3D.c2ln");
-        yield return ("forged id", "mer_" + ForgedGuid.ToString("N"));
+        yield return ("forged id", new MerchantId(ForgedGuid).ToString());
         yield return ("SQL", Uri.EscapeDataString("' OR 1=1 --"));
         yield return ("wildcard", "%25");
     }

@@ -34,7 +34,7 @@ public static class KybForms
         var draft = await merchants.SaveDraftAsync(merchant, form, null);
         var submitted = await merchants.SubmitAsync(merchant, form, draft.Value!.Version);
         var approved = await merchants.ReviewAsync(admin, submitted.Value!.Id, ReviewDecision.Approve, null, submitted.Value.Version);
-        Assert.True(approved.Succeeded, approved.Message);
+        Assert.True(approved.Succeeded, approved.Error?.Message);
         return merchant with { MerchantId = approved.Value!.Id };
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
+using Portal.Core;
 using Portal.Core.Kyc;
 using Portal.Web;
 
@@ -50,18 +51,9 @@ internal static class KycDocumentsApi
         }
 
         var result = await documents.UploadAsync(context.ToActor(), id, documentType, context.Request.Body, cancellationToken);
-        return result.Outcome switch
-        {
-            UploadOutcome.Stored => TypedResults.Created($"/api/v1/merchants/{merchantId}/documents/{type}/versions/{result.Version!.VersionId}", Dto(result.Version)),
-            UploadOutcome.UnsupportedFormat => TypedResults.Problem(title: "Unsupported file", detail: result.Message, statusCode: StatusCodes.Status415UnsupportedMediaType),
-            UploadOutcome.TooLarge => TypedResults.Problem(title: "File too large", detail: result.Message, statusCode: StatusCodes.Status413PayloadTooLarge),
-            UploadOutcome.Locked => TypedResults.Problem(title: "Application closed", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
-            UploadOutcome.VersionLimit => TypedResults.Problem(title: "Too many versions", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
-            UploadOutcome.StorageQuota => TypedResults.Problem(title: "Storage quota reached", detail: result.Message, statusCode: StatusCodes.Status413PayloadTooLarge),
-            UploadOutcome.RateLimited => RetryAfterMinute(context, TypedResults.Problem(title: "Too many uploads", detail: result.Message, statusCode: StatusCodes.Status429TooManyRequests)),
-            UploadOutcome.Conflict => TypedResults.Problem(title: "Application changed", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
-            _ => NotFound(),
-        };
+        return result.TryGet(out var version)
+            ? TypedResults.Created($"/api/v1/merchants/{merchantId}/documents/{type}/versions/{version.VersionId}", Dto(version))
+            : result.Error!.ToProblem(context);
     }
 
     internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(string merchantId, string type, string versionId, HttpContext context,
@@ -84,7 +76,7 @@ internal static class KycDocumentsApi
 
     private static DocumentType? ParseType(string value) => Enum.GetValues<DocumentType>().Cast<DocumentType?>().FirstOrDefault(t => Name(t!.Value) == value);
 
-    private static Guid? ParseMerchant(string value) => Portal.Core.Merchants.MerchantIds.Parse(value);
+    private static Guid? ParseMerchant(string value) => MerchantId.From(value)?.Value;
 
     private static string Extension(DocumentFormat format) => format switch
     {
@@ -92,12 +84,6 @@ internal static class KycDocumentsApi
         DocumentFormat.Jpeg => "jpg",
         _ => "png",
     };
-
-    private static ProblemHttpResult RetryAfterMinute(HttpContext context, ProblemHttpResult problem)
-    {
-        context.Response.Headers.RetryAfter = "60";
-        return problem;
-    }
 
     private static ProblemHttpResult NotFound() => TypedResults.Problem(title: "Not found", statusCode: StatusCodes.Status404NotFound);
 }

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
-using Portal.Core.Merchants;
+using Portal.Core;
 
 namespace Portal.Api;
 
@@ -24,6 +24,6 @@ internal static class MeApi
             "mfa" => "bearer_token_mfa",
             _ => "bearer_token",
         };
-        return TypedResults.Ok(new MeResponse(actor.UserId, actor.Name, actor.Role, actor.MerchantId is { } merchantId ? MerchantIds.Display(merchantId) : null, method));
+        return TypedResults.Ok(new MeResponse(actor.UserId, actor.Name, actor.Role, actor.MerchantId is { } merchantId ? new MerchantId(merchantId).ToString() : null, method));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
+using Portal.Core;
 using Portal.Core.Merchants;
 using Portal.Core.Security;
 
@@ -40,12 +41,11 @@ internal static class MerchantsApi
         RegisterBody body, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
     {
         var result = await merchants.RegisterAsync(context.ToActor(), new RegisterMerchantRequest(body.BusinessName, body.CacNumber, body.ContactEmail), cancellationToken);
-        if (!result.Succeeded)
+        if (!result.TryGet(out var m))
         {
-            return Problem(result);
+            return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchMerchant);
         }
 
-        var m = result.Value!;
         return TypedResults.Created($"/api/v1/merchants/{m.DisplayId}", new CreatedBody(m.DisplayId, m.CreatedAt, Status(m.Status)));
     }
 
@@ -76,29 +76,29 @@ internal static class MerchantsApi
         }
 
         var result = await merchants.ListAsync(context.ToActor(), size, cursor, filter, cac_number, name_prefix, cancellationToken);
-        if (!result.Succeeded)
+        if (!result.TryGet(out var listing))
         {
-            return Problem(result);
+            return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchMerchant);
         }
 
-        var items = result.Value!.Items.Select(m => new SummaryDto(MerchantIds.Display(m.Id), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
-        return TypedResults.Ok(new ListBody(items, items.Count, result.Value.NextCursor));
+        var items = listing.Items.Select(m => new SummaryDto(new MerchantId(m.Id).ToString(), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
+        return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
     }
 
     internal static async Task<Results<Ok<MerchantDto>, ProblemHttpResult>> GetAsync(string merchantId, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
     {
         if (ParseId(merchantId) is not { } id)
         {
-            return TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound);
+            return TypedResults.Problem(title: NoSuchMerchant, statusCode: StatusCodes.Status404NotFound);
         }
 
         var result = await merchants.GetAsync(context.ToActor(), id, cancellationToken);
-        if (!result.Succeeded)
+        if (!result.TryGet(out var m))
         {
-            return TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound);
+            // Whatever the reason, a merchant the caller may not read looks unknown.
+            return TypedResults.Problem(title: NoSuchMerchant, statusCode: StatusCodes.Status404NotFound);
         }
 
-        var m = result.Value!;
         return TypedResults.Ok(new MerchantDto(m.DisplayId, Merchant.EntityType, m.BusinessName, m.CacNumber, m.BusinessType?.ToString(), m.RegisteredAddress, m.Website,
             m.Industry, m.Pii.ContactEmail, m.Pii.ContactPhone, m.Pii.Owners.Select(o => new OwnerDto(o.Name, o.DateOfBirth, o.Nationality, o.OwnershipPercent)).ToList(),
             m.Pii.Bank is { } bank ? new AccountDto(bank.BankName, bank.AccountName, bank.MaskedNumber) : null, Status(m.Status), m.StatusNote, m.CreatedAt, m.UpdatedAt, m.Version));
@@ -109,26 +109,7 @@ internal static class MerchantsApi
 
     private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
 
-    private static Guid? ParseId(string value) => MerchantIds.Parse(value);
+    private static Guid? ParseId(string value) => MerchantId.From(value)?.Value;
 
-    private static Results<Created<CreatedBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<Merchant> result) => result.Outcome switch
-    {
-        MerchantOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: result.Message),
-        _ => ToProblem(result.Outcome, result.Message),
-    };
-
-    private static Results<Ok<ListBody>, ValidationProblem, ProblemHttpResult> Problem(MerchantResult<MerchantListing> result) => result.Outcome switch
-    {
-        MerchantOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: result.Message),
-        _ => ToProblem(result.Outcome, result.Message),
-    };
-
-    private static ProblemHttpResult ToProblem(MerchantOutcome outcome, string? message) => outcome switch
-    {
-        MerchantOutcome.DuplicateCac => TypedResults.Problem(title: "CAC number already registered", detail: message, statusCode: StatusCodes.Status409Conflict),
-        MerchantOutcome.Conflict => TypedResults.Problem(title: "Conflict", detail: message, statusCode: StatusCodes.Status409Conflict),
-        MerchantOutcome.Forbidden => TypedResults.Problem(title: "Forbidden", detail: message, statusCode: StatusCodes.Status403Forbidden),
-        MerchantOutcome.NotFound => TypedResults.Problem(title: "No such merchant", statusCode: StatusCodes.Status404NotFound),
-        _ => TypedResults.Problem(title: "Request failed", detail: message, statusCode: StatusCodes.Status400BadRequest),
-    };
+    private const string NoSuchMerchant = "No such merchant";
 }

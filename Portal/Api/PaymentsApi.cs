@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Portal.Auth;
+using Portal.Core;
 using Portal.Core.Payments;
 using Portal.Core.Security;
 
@@ -28,6 +29,7 @@ internal static class PaymentsApi
             .Accepts<PaymentBody>("application/json")
             .Produces<PaymentDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -36,10 +38,16 @@ internal static class PaymentsApi
         group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
             .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
         group.MapGet("/{paymentId}", GetAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("GetPayment")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One payment with its fraud factors. Merchants can read only their own.");
         group.MapPost("/{paymentId}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
             .Accepts<RefundBody>("application/json")
             .Produces<RefundDto>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Refund all (no amount) or part of a payment, never above what is left. Idempotent per Idempotency-Key (without one, per payment and amount).");
     }
@@ -63,8 +71,8 @@ internal static class PaymentsApi
 
     public sealed record ListBody(IReadOnlyList<PaymentDto> Data, int Count, string? NextCursor);
 
-    internal static async Task<IResult> InitiateAsync(HttpContext context, PaymentService payments, IOptions<JsonOptions> json, LatencyRecorder latency,
-        PaymentRateLimiter limiter, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<PaymentDto>, ValidationProblem, ProblemHttpResult>> InitiateAsync(HttpContext context, InitiatePayment payments,
+        IOptions<JsonOptions> json, LatencyRecorder latency, PaymentRateLimiter limiter, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -78,24 +86,31 @@ internal static class PaymentsApi
                     statusCode: StatusCodes.Status429TooManyRequests);
             }
 
-            var (body, problem) = await ReadBodyAsync<PaymentBody>(context, json.Value.SerializerOptions, cancellationToken);
+            var (body, invalid, problem) = await ReadBodyAsync<PaymentBody>(context, json.Value.SerializerOptions, cancellationToken);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
             if (problem is not null)
             {
                 return problem;
             }
 
-            var key = IdempotencyKey(context);
-            if (key.Problem is not null)
+            if (IdempotencyKey(context, out var key) is { } keyProblem)
             {
-                return key.Problem;
+                return keyProblem;
             }
 
             var request = new PaymentRequest(body!.Amount ?? 0, body.Currency, body.CustomerId, body.PaymentMethod, body.OrderId, body.DeviceId, body.IpAddress,
                 body.Country, body.Metadata);
-            var options = json.Value.SerializerOptions;
-            var response = await payments.InitiateAsync(actor, request, key.Key, p => JsonSerializer.Serialize(ToDto(p), options),
-                cancellationToken);
-            return Answer(context, response, response.Payment is { } p ? $"/api/v1/payments/{p.DisplayId}" : null);
+            var result = await payments.InitiateAsync(actor, request, key, cancellationToken);
+            if (!result.TryGet(out var answer))
+            {
+                return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchPayment);
+            }
+
+            return Created(context, answer.Replayed, $"/api/v1/payments/{answer.Payment.DisplayId}", ToDto(answer.Payment));
         }
         finally
         {
@@ -103,34 +118,41 @@ internal static class PaymentsApi
         }
     }
 
-    internal static async Task<IResult> RefundAsync(string paymentId, HttpContext context, PaymentService payments, IOptions<JsonOptions> json,
-        CancellationToken cancellationToken)
+    internal static async Task<Results<Created<RefundDto>, ValidationProblem, ProblemHttpResult>> RefundAsync(string paymentId, HttpContext context, RefundPayment refunds,
+        IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
         if (ParseId(paymentId) is not { } id)
         {
             return NotFound();
         }
 
-        var (body, problem) = await ReadBodyAsync<RefundBody>(context, json.Value.SerializerOptions, cancellationToken);
+        var (body, invalid, problem) = await ReadBodyAsync<RefundBody>(context, json.Value.SerializerOptions, cancellationToken);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
         if (problem is not null)
         {
             return problem;
         }
 
-        var key = IdempotencyKey(context);
-        if (key.Problem is not null)
+        if (IdempotencyKey(context, out var key) is { } keyProblem)
         {
-            return key.Problem;
+            return keyProblem;
         }
 
-        var options = json.Value.SerializerOptions;
-        var response = await payments.RefundAsync(context.ToActor(), id, body!.Amount, body.Reason, key.Key,
-            (r, p) => JsonSerializer.Serialize(new RefundDto("re_" + r.Id.ToString("N"), "refund", p.DisplayId, r.Amount, r.Currency, r.Reason,
-                PaymentEventData.StatusName(p.Status), p.RefundedAmount, r.CreatedAt), options), cancellationToken);
-        return Answer(context, response, null);
+        var result = await refunds.RefundAsync(context.ToActor(), id, body!.Amount, body.Reason, key, cancellationToken);
+        if (!result.TryGet(out var answer))
+        {
+            return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchPayment);
+        }
+
+        // A refund has no URL of its own: no Location.
+        return Created(context, answer.Replayed, null, ToDto(answer.Refund, answer.Payment));
     }
 
-    internal static async Task<Results<Ok<ListBody>, ValidationProblem>> ListAsync(HttpContext context, PaymentService payments, string? limit, string? cursor,
+    internal static async Task<Results<Ok<ListBody>, ValidationProblem>> ListAsync(HttpContext context, PaymentQueries payments, string? limit, string? cursor,
         string? status, string? customer_id, string? merchant_id, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -143,7 +165,7 @@ internal static class PaymentsApi
             }
             else
             {
-                errors["limit"] = [$"limit must be an integer between 1 and {PaymentService.MaxPageSize}."];
+                errors["limit"] = [$"limit must be an integer between 1 and {PaymentQueries.MaxPageSize}."];
             }
         }
 
@@ -160,7 +182,7 @@ internal static class PaymentsApi
         Guid? merchant = null;
         if (merchant_id is not null)
         {
-            merchant = merchant_id.StartsWith("mer_", StringComparison.Ordinal) && Guid.TryParseExact(merchant_id[4..], "N", out var m) ? m : null;
+            merchant = MerchantId.From(merchant_id)?.Value;
             if (merchant is null)
             {
                 errors["merchant_id"] = ["merchant_id must look like mer_ followed by 32 hex digits."];
@@ -172,45 +194,68 @@ internal static class PaymentsApi
             return TypedResults.ValidationProblem(errors, title: "The listing has invalid parameters");
         }
 
-        var (listing, error) = await payments.ListAsync(context.ToActor(), size, cursor, filter, customer_id, merchant, cancellationToken);
-        if (listing is null)
+        var result = await payments.ListAsync(context.ToActor(), size, cursor, filter, customer_id, merchant, cancellationToken);
+        if (!result.TryGet(out var listing))
         {
-            var field = error!.StartsWith("cursor", StringComparison.Ordinal) ? "cursor" : "limit";
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] }, title: "The listing has invalid parameters");
+            return result.Error!.ToValidationProblem();
         }
 
         var items = listing.Items.Select(ToDto).ToList();
         return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
     }
 
-    internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(string paymentId, HttpContext context, PaymentService payments,
-        CancellationToken cancellationToken) =>
-        ParseId(paymentId) is { } id && await payments.GetAsync(context.ToActor(), id, cancellationToken) is { } payment
-            ? TypedResults.Ok(ToDto(payment))
-            : NotFound();
+    internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(string paymentId, HttpContext context, PaymentQueries payments,
+        CancellationToken cancellationToken)
+    {
+        if (ParseId(paymentId) is not { } id)
+        {
+            return NotFound();
+        }
+
+        var result = await payments.GetAsync(context.ToActor(), id, cancellationToken);
+        return result.TryGet(out var payment) ? TypedResults.Ok(ToDto(payment)) : result.Error!.ToProblem(context, NoSuchPayment);
+    }
+
+    /// <summary>201 with the body; a replay carries Idempotent-Replayed instead of a Location (the same body both times).</summary>
+    private static Created<T> Created<T>(HttpContext context, bool replayed, string? location, T body)
+    {
+        if (replayed)
+        {
+            context.Response.Headers[ReplayedHeader] = "true";
+            return TypedResults.Created((string?)null, body);
+        }
+
+        return TypedResults.Created(location, body);
+    }
+
+    public static RefundDto ToDto(Refund r, Payment p)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(p);
+        return new RefundDto(r.DisplayId, "refund", p.DisplayId, r.Amount, r.Currency, r.Reason, PaymentEventData.StatusName(p.Status), p.RefundedAmount, r.CreatedAt);
+    }
 
     public static PaymentDto ToDto(Payment p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return new PaymentDto(p.DisplayId, "payment", "mer_" + p.MerchantId.ToString("N"), p.Amount, p.Currency, PaymentEventData.StatusName(p.Status), p.CustomerId,
+        return new PaymentDto(p.DisplayId, "payment", new MerchantId(p.MerchantId).ToString(), p.Amount, p.Currency, PaymentEventData.StatusName(p.Status), p.CustomerId,
             p.PaymentMethod, p.OrderId, p.DeviceId, p.IpAddress, p.Country, p.Metadata, p.FailureCode, p.FailureMessage, p.Retryable,
             new FraudDto(p.FraudScore, p.FraudFactors.Select(f => new FraudFactorDto(f.Rule, f.Weight, f.Detail)).ToList()),
             p.Processor, p.ProcessorReference, p.RefundedAmount, p.RefundableAmount, p.CreatedAt, p.UpdatedAt);
     }
 
-    public static Guid? ParseId(string value) =>
-        value.StartsWith("pay_", StringComparison.Ordinal) && Guid.TryParseExact(value[4..], "N", out var id) ? id : null;
+    public static Guid? ParseId(string value) => PaymentId.From(value)?.Value;
 
     /// <summary>
     /// Reads the JSON body whole (it is at most the API's 64 KB limit) so it can be checked for card numbers before anything
     /// parses, logs or stores it. A body with a card number is refused without saying where, so the number is never echoed.
     /// </summary>
-    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpContext context, JsonSerializerOptions options, CancellationToken cancellationToken)
+    private static async Task<(T? Body, ValidationProblem? Invalid, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpContext context, JsonSerializerOptions options, CancellationToken cancellationToken)
         where T : class
     {
         if (!context.Request.HasJsonContentType())
         {
-            return (null, TypedResults.Problem(title: "Unsupported media type", detail: "Send a JSON body with Content-Type: application/json.",
+            return (null, null, TypedResults.Problem(title: "Unsupported media type", detail: "Send a JSON body with Content-Type: application/json.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
         }
 
@@ -224,15 +269,15 @@ internal static class PaymentsApi
                 title: "Card data is not accepted",
                 detail: "A value in the request looks like a card number. Send a payment method token (for example pm_card_visa) in payment_method; "
                     + "card numbers are never accepted, stored or logged.",
-                type: "https://portal.example/problems/card-data-refused"));
+                type: "https://portal.example/problems/card-data-refused"), null);
         }
 
         try
         {
             var body = bytes.Length == 0 ? null : JsonSerializer.Deserialize<T>(bytes.Span, options);
             return body is null
-                ? (null, TypedResults.Problem(title: "Invalid request", detail: "The request body must be a JSON object.", statusCode: StatusCodes.Status400BadRequest))
-                : (body, null);
+                ? (null, null, TypedResults.Problem(title: "Invalid request", detail: "The request body must be a JSON object.", statusCode: StatusCodes.Status400BadRequest))
+                : (body, null, null);
         }
         catch (JsonException ex)
         {
@@ -240,57 +285,21 @@ internal static class PaymentsApi
             var at = ex.Path is { Length: > 0 } path ? $" at '{path}'" : "";
             var field = ex.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
             return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [$"The request body is not valid JSON for this endpoint{at}."] },
-                title: "Invalid request"));
+                title: "Invalid request"), null);
         }
     }
 
-    private static (string? Key, IResult? Problem) IdempotencyKey(HttpContext context)
+    /// <summary>The Idempotency-Key header's value (null without one); a validation problem when it is sent more than once.</summary>
+    private static ValidationProblem? IdempotencyKey(HttpContext context, out string? key)
     {
         var values = context.Request.Headers[IdempotencyKeyHeader];
-        return values.Count switch
-        {
-            0 => (null, null),
-            1 => (values[0], null),
-            _ => (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["Send one Idempotency-Key header."] })),
-        };
+        key = values.Count == 1 ? values[0] : null;
+        return values.Count > 1
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeyHeader] = ["Send one Idempotency-Key header."] })
+            : null;
     }
 
-    private static IResult Answer(HttpContext context, PaymentResponse response, string? location)
-    {
-        switch (response.Outcome)
-        {
-            case PaymentOutcome.Ok:
-                if (response.Replayed)
-                {
-                    context.Response.Headers[ReplayedHeader] = "true";
-                }
-                else if (location is not null && response.StatusCode == StatusCodes.Status201Created)
-                {
-                    context.Response.Headers.Location = location;
-                }
+    private const string NoSuchPayment = "No such payment";
 
-                return Results.Content(response.Body, response.StatusCode >= 400 ? "application/problem+json" : "application/json", System.Text.Encoding.UTF8,
-                    response.StatusCode);
-            case PaymentOutcome.Invalid:
-                return TypedResults.ValidationProblem(response.Errors ?? new Dictionary<string, string[]>(), title: response.Message);
-            case PaymentOutcome.NotFound:
-                return NotFound();
-            case PaymentOutcome.Forbidden:
-                return TypedResults.Problem(title: "Forbidden", detail: response.Message, statusCode: StatusCodes.Status403Forbidden);
-            case PaymentOutcome.KeyReused:
-                return TypedResults.Problem(title: "Idempotency key reused", detail: response.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
-            case PaymentOutcome.InProgress:
-                context.Response.Headers.RetryAfter = "1";
-                return TypedResults.Problem(title: "Request in progress", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
-            case PaymentOutcome.Unconfirmed:
-                // A same-key retry resumes the request once the key counts as abandoned (twice the concurrent-request wait).
-                var wait = context.RequestServices.GetRequiredService<IOptions<PaymentOptions>>().Value.ConcurrentRequestWait * 2;
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return TypedResults.Problem(title: "Outcome not confirmed yet", detail: response.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
-            default:
-                return TypedResults.Problem(title: "Conflict", detail: response.Message, statusCode: StatusCodes.Status409Conflict);
-        }
-    }
-
-    private static ProblemHttpResult NotFound() => TypedResults.Problem(title: "No such payment", statusCode: StatusCodes.Status404NotFound);
+    private static ProblemHttpResult NotFound() => TypedResults.Problem(title: NoSuchPayment, statusCode: StatusCodes.Status404NotFound);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Auth;
+using Portal.Core;
 using Portal.Core.Security;
 using Portal.Core.Webhooks;
 
@@ -55,12 +56,12 @@ internal static class WebhooksApi
     {
         var request = new WebhookEndpointRequest { Url = body.Url, EnabledEvents = body.EnabledEvents, Description = body.Description, Enabled = body.Enabled ?? true };
         var result = await webhooks.CreateEndpointAsync(context.ToActor(), request, cancellationToken);
-        return result.Outcome switch
+        if (!result.TryGet(out var created))
         {
-            WebhookOutcome.Ok => TypedResults.Created($"/api/v1/webhook_endpoints/{result.Value!.Endpoint.DisplayId}", Dto(result.Value.Endpoint) with { Secret = result.Value.Secret }),
-            WebhookOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: "The request has invalid fields"),
-            _ => Problem(result.Outcome, result.Message),
-        };
+            return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, notFoundDetail: true);
+        }
+
+        return TypedResults.Created($"/api/v1/webhook_endpoints/{created.Endpoint.DisplayId}", Dto(created.Endpoint) with { Secret = created.Secret });
     }
 
     internal static async Task<Ok<EndpointListDto>> ListEndpointsAsync(HttpContext context, WebhookService webhooks, CancellationToken cancellationToken) =>
@@ -68,14 +69,14 @@ internal static class WebhooksApi
 
     internal static async Task<Results<Ok<EndpointDto>, ProblemHttpResult>> GetEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.GetEndpointAsync(context.ToActor(), id, cancellationToken) : null;
-        return result is { Succeeded: true } ? TypedResults.Ok(Dto(result.Value!)) : NoEndpoint();
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.GetEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpoint>?)null;
+        return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<EndpointDto>, ValidationProblem, ProblemHttpResult>> UpdateEndpointAsync(
         string endpointId, UpdateEndpointBody body, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookIds.ParseEndpoint(endpointId) is not { } id)
+        if (WebhookEndpointId.From(endpointId)?.Value is not { } id)
         {
             return NoEndpoint();
         }
@@ -86,19 +87,19 @@ internal static class WebhooksApi
         }
 
         var result = await webhooks.SetEnabledAsync(context.ToActor(), id, enabled, cancellationToken);
-        return result.Succeeded ? TypedResults.Ok(Dto(result.Value!)) : NoEndpoint();
+        return result.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.DeleteEndpointAsync(context.ToActor(), id, cancellationToken) : null;
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.DeleteEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<bool>?)null;
         return result is { Succeeded: true } ? TypedResults.NoContent() : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<SecretDto>, ProblemHttpResult>> RollSecretAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseEndpoint(endpointId) is { } id ? await webhooks.RollSecretAsync(context.ToActor(), id, cancellationToken) : null;
-        return result is { Succeeded: true } ? TypedResults.Ok(new SecretDto(result.Value!.Endpoint.DisplayId, result.Value.Secret)) : NoEndpoint();
+        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.RollSecretAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpointWithSecret>?)null;
+        return result is { } found && found.TryGet(out var rolled) ? TypedResults.Ok(new SecretDto(rolled.Endpoint.DisplayId, rolled.Secret)) : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<DeliveryListDto>, ValidationProblem, ProblemHttpResult>> ListDeliveriesAsync(
@@ -108,12 +109,12 @@ internal static class WebhooksApi
         Guid? eventId = null, endpoint = null;
         WebhookDeliveryStatus? statusFilter = null;
         var size = 20;
-        if (event_id is not null && (eventId = WebhookIds.ParseEvent(event_id)) is null)
+        if (event_id is not null && (eventId = PaymentEventId.From(event_id)?.Value) is null)
         {
             errors["event_id"] = ["event_id must be an event id (evt_...)."];
         }
 
-        if (endpoint_id is not null && (endpoint = WebhookIds.ParseEndpoint(endpoint_id)) is null)
+        if (endpoint_id is not null && (endpoint = WebhookEndpointId.From(endpoint_id)?.Value) is null)
         {
             errors["endpoint_id"] = ["endpoint_id must be a webhook endpoint id (we_...)."];
         }
@@ -134,34 +135,31 @@ internal static class WebhooksApi
         }
 
         var result = await webhooks.ListDeliveriesAsync(context.ToActor(), new WebhookDeliveryFilter(eventId, endpoint, statusFilter, size, cursor), cancellationToken);
-        return result.Outcome switch
+        if (!result.TryGet(out var listing))
         {
-            WebhookOutcome.Ok => TypedResults.Ok(new DeliveryListDto(result.Value!.Items.Select(d => Dto(d, null, null)).ToList(), result.Value.NextCursor)),
-            WebhookOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: "The request has invalid fields"),
-            _ => Problem(result.Outcome, result.Message),
-        };
+            return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, notFoundDetail: true);
+        }
+
+        return TypedResults.Ok(new DeliveryListDto(listing.Items.Select(d => Dto(d, null, null)).ToList(), listing.NextCursor));
     }
 
     internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> GetDeliveryAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookIds.ParseDelivery(deliveryId) is { } id ? await webhooks.GetDeliveryAsync(context.ToActor(), id, cancellationToken) : null;
-        return result is { Succeeded: true } ? TypedResults.Ok(Dto(result.Value!)) : NoDelivery();
+        var result = WebhookDeliveryId.From(deliveryId)?.Value is { } id ? await webhooks.GetDeliveryAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookDeliveryDetail>?)null;
+        return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoDelivery();
     }
 
     internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> ReplayAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookIds.ParseDelivery(deliveryId) is not { } id)
+        if (WebhookDeliveryId.From(deliveryId)?.Value is not { } id)
         {
             return NoDelivery();
         }
 
         var result = await webhooks.ReplayAsync(context.ToActor(), id, cancellationToken);
-        return result.Outcome switch
-        {
-            WebhookOutcome.Ok => TypedResults.Ok(Dto(result.Value!)),
-            WebhookOutcome.Conflict => TypedResults.Problem(title: "Cannot replay", detail: result.Message, statusCode: StatusCodes.Status409Conflict),
-            _ => NoDelivery(),
-        };
+        return result.TryGet(out var replayed) ? TypedResults.Ok(Dto(replayed))
+            : result.Error!.Kind == ErrorKind.Conflict ? (result.Error with { Title = "Cannot replay" }).ToProblem(context)
+            : NoDelivery();
     }
 
     public static string Status(WebhookDeliveryStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
@@ -174,19 +172,11 @@ internal static class WebhooksApi
     private static DeliveryDto Dto(WebhookDeliveryDetail detail) => Dto(detail.Delivery, detail.Endpoint, detail.Attempts);
 
     private static DeliveryDto Dto(WebhookDelivery d, WebhookEndpoint? endpoint, IReadOnlyList<WebhookAttempt>? attempts) => new(
-        d.DisplayId, d.EventDisplayId, d.EventType, WebhookIds.Endpoint(d.EndpointId), endpoint?.Url, Status(d.Status), d.AttemptCount, d.CreatedAt,
+        d.DisplayId, d.EventDisplayId, d.EventType, new WebhookEndpointId(d.EndpointId).ToString(), endpoint?.Url, Status(d.Status), d.AttemptCount, d.CreatedAt,
         d.LastAttemptAt, d.LastStatusCode, d.LastError, d.Status == WebhookDeliveryStatus.Pending ? d.NextAttemptAt : null,
         attempts?.Select(a => new AttemptDto(a.Number, a.AttemptedAt, a.StatusCode, a.Error, a.DurationMs, a.ResponseSnippet, a.Manual)).ToList());
 
     private static ProblemHttpResult NoEndpoint() => TypedResults.Problem(title: "No such webhook endpoint", statusCode: StatusCodes.Status404NotFound);
 
     private static ProblemHttpResult NoDelivery() => TypedResults.Problem(title: "No such webhook delivery", statusCode: StatusCodes.Status404NotFound);
-
-    private static ProblemHttpResult Problem(WebhookOutcome outcome, string? message) => outcome switch
-    {
-        WebhookOutcome.Conflict => TypedResults.Problem(title: "Conflict", detail: message, statusCode: StatusCodes.Status409Conflict),
-        WebhookOutcome.NotFound => TypedResults.Problem(title: "Not found", detail: message, statusCode: StatusCodes.Status404NotFound),
-        WebhookOutcome.Ok or WebhookOutcome.Invalid => TypedResults.Problem(title: "Request failed", detail: message, statusCode: StatusCodes.Status400BadRequest),
-        _ => TypedResults.Problem(title: "Request failed", detail: message, statusCode: StatusCodes.Status400BadRequest),
-    };
 }

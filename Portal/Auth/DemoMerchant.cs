@@ -50,7 +50,7 @@ public static class DemoMerchant
                 .RegisterAsync(merchant, new RegisterMerchantRequest(businessName, cacNumber, merchant.Name ?? "owner@shop.example"), cancellationToken);
             if (!registered.Succeeded)
             {
-                throw new InvalidOperationException($"Could not register the demo merchant: {registered.Message}");
+                throw new InvalidOperationException($"Could not register the demo merchant: {registered.Error.Message}");
             }
         }
 

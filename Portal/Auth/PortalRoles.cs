@@ -2,15 +2,16 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Portal.Auth;
 
+/// <summary>The role names of <see cref="Portal.Core.Roles"/>, where they are defined, under the name the web project has always used.</summary>
 public static class PortalRoles
 {
-    public const string Merchant = "Merchant";
-    public const string Admin = "Admin";
-    public const string Compliance = "Compliance";
+    public const string Merchant = Portal.Core.Roles.Merchant;
+    public const string Admin = Portal.Core.Roles.Admin;
+    public const string Compliance = Portal.Core.Roles.Compliance;
 
-    public static readonly IReadOnlyList<string> All = [Merchant, Admin, Compliance];
+    public static IReadOnlyList<string> All => Portal.Core.Roles.All;
 
-    public static bool IsStaff(string role) => role is Admin or Compliance;
+    public static bool IsStaff(string role) => Portal.Core.Roles.IsStaff(role);
 }
 
 /// <summary>Policy names: one place, used by pages (<c>[Authorize(Policy = ...)]</c>), endpoints and the nav drawer alike.</summary>

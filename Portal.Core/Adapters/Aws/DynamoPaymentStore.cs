@@ -642,11 +642,11 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         item["scope"] = Text(r.Scope);
         item["request_hash"] = Text(r.RequestHash);
         item["resource_id"] = Text(Id(r.ResourceId));
-        item["status_code"] = Number(r.StatusCode);
+        item["status_code"] = Number((int)r.Outcome);
         item["created_at"] = Number(r.CreatedAt.UtcTicks);
         item["expires_ticks"] = Number(r.ExpiresAt.UtcTicks);
         item[TtlAttribute] = Number(r.ExpiresAt.ToUnixTimeSeconds());
-        SetOptional(item, "response_body", r.ResponseBody);
+        SetOptional(item, "response_body", r.Snapshot);
         return item;
     }
 
@@ -656,7 +656,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         item["scope"].S,
         item["request_hash"].S,
         Guid.Parse(item["resource_id"].S),
-        (int)Long(item["status_code"]),
+        (IdempotentOutcome)(int)Long(item["status_code"]),
         OptionalText(item, "response_body"),
         Time(item["created_at"]),
         Time(item["expires_ticks"]));

@@ -478,10 +478,10 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     private static SqliteCommand BindIdempotency(SqliteCommand command, IdempotencyRecord r) => command
         .With("$m", Id(r.MerchantId)).With("$s", r.Scope).With("$k", r.Key).With("$h", r.RequestHash).With("$r", Id(r.ResourceId))
-        .With("$code", r.StatusCode).With("$body", r.ResponseBody).With("$at", r.CreatedAt.UtcTicks).With("$exp", r.ExpiresAt.UtcTicks);
+        .With("$code", (int)r.Outcome).With("$body", r.Snapshot).With("$at", r.CreatedAt.UtcTicks).With("$exp", r.ExpiresAt.UtcTicks);
 
     private static IdempotencyRecord ReadIdempotency(SqliteDataReader r, Guid merchantId, string scope, string key) => new(
-        merchantId, key, scope, r.GetString(0), Guid.ParseExact(r.GetString(1), "N"), r.GetInt32(2), r.GetStringOrNull(3),
+        merchantId, key, scope, r.GetString(0), Guid.ParseExact(r.GetString(1), "N"), (IdempotentOutcome)r.GetInt32(2), r.GetStringOrNull(3),
         Ticks(r.GetInt64(4)), Ticks(r.GetInt64(5)));
 
     /// <summary>Expired keys go in small slices between batches, so a large backlog never makes one commit slow.</summary>

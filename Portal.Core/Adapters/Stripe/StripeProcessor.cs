@@ -49,8 +49,8 @@ internal sealed class StripeProcessor : IPaymentProcessor
             ErrorOnRequiresAction = true,
             Metadata = new Dictionary<string, string>
             {
-                ["payment_id"] = "pay_" + charge.PaymentId.ToString("N"),
-                ["merchant_id"] = "mer_" + charge.MerchantId.ToString("N"),
+                ["payment_id"] = new PaymentId(charge.PaymentId).ToString(),
+                ["merchant_id"] = new MerchantId(charge.MerchantId).ToString(),
             },
         };
 
@@ -86,8 +86,8 @@ internal sealed class StripeProcessor : IPaymentProcessor
             Amount = refund.Amount,
             Metadata = new Dictionary<string, string>
             {
-                ["refund_id"] = "re_" + refund.RefundId.ToString("N"),
-                ["payment_id"] = "pay_" + refund.PaymentId.ToString("N"),
+                ["refund_id"] = new RefundId(refund.RefundId).ToString(),
+                ["payment_id"] = new PaymentId(refund.PaymentId).ToString(),
             },
         };
 

@@ -148,7 +148,7 @@ internal sealed class StripeWebhookReceiver(
 
     /// <summary>The portal payment id the connector put in the PaymentIntent's metadata, if any.</summary>
     private static Guid? PortalPaymentId(PaymentIntent pi) =>
-        pi.Metadata?.TryGetValue("payment_id", out var id) == true && id.StartsWith("pay_", StringComparison.Ordinal) && Guid.TryParseExact(id[4..], "N", out var g) ? g : null;
+        pi.Metadata?.TryGetValue("payment_id", out var id) == true ? PaymentId.From(id)?.Value : null;
 
     // (known type, notification or null when the object does not fit)
     private static (bool Known, ProcessorNotification? Notification) Map(Event e) => e.Type switch

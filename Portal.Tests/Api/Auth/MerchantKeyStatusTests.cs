@@ -35,7 +35,7 @@ public sealed class MerchantKeyStatusTests(MerchantKeyStatusTests.Fixture fixtur
         (await client.GetAsync("/api/v1/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         var rejected = await merchants.ReviewAsync(admin, submitted.Value!.Id, ReviewDecision.Reject, "The CAC certificate does not match.", submitted.Value.Version);
-        rejected.Succeeded.ShouldBeTrue(rejected.Message);
+        rejected.Succeeded.ShouldBeTrue(rejected.Error?.Message);
         fixture.Clock.Advance(TimeSpan.FromSeconds(31));
         using var after = await client.GetAsync("/api/v1/me");
         using var payment = await client.PostAsJsonAsync("/api/v1/payments", new { amount = 1000, currency = "NGN" });

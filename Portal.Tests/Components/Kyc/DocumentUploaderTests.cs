@@ -52,7 +52,7 @@ public sealed class DocumentUploaderTests : BunitContext
         await _merchants.SaveDraftAsync(_merchant, KybForms.Complete("161803", businessType: BusinessType.SoleProprietorship, ownership: 100), null, ct);
         foreach (var type in new[] { DocumentType.DirectorId, DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement })
         {
-            (await _documents.UploadAsync(_merchant, _merchant.MerchantId!.Value, type, new MemoryStream(Pdf()), ct)).Outcome.ShouldBe(UploadOutcome.Stored);
+            (await _documents.UploadAsync(_merchant, _merchant.MerchantId!.Value, type, new MemoryStream(Pdf()), ct)).Succeeded.ShouldBeTrue();
         }
 
         var uploader = Render<DocumentUploader>(p => p.Add(c => c.MerchantId, _merchant.MerchantId!.Value));

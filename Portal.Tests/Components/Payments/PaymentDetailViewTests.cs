@@ -103,7 +103,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         SignIn(merchant);
         var webhooks = Services.GetRequiredService<Portal.Core.Webhooks.WebhookService>();
         var endpoint = await webhooks.CreateEndpointAsync(merchant, new Portal.Core.Webhooks.WebhookEndpointRequest { Url = "https://hooks.shop.example/portal", EnabledEvents = ["*"], Enabled = true });
-        endpoint.Outcome.ShouldBe(Portal.Core.Webhooks.WebhookOutcome.Ok, endpoint.Message);
+        endpoint.Succeeded.ShouldBeTrue(endpoint.Error?.Message);
         var payment = await PayAsync(merchant, 4200);
         (await Services.GetRequiredService<Portal.Core.Webhooks.WebhookDispatcher>().DispatchOnceAsync(Store, default)).ShouldBe(2);
 
@@ -124,7 +124,7 @@ public sealed class PaymentDetailViewTests : PaymentsHarness
         SignIn(Admin);
         var webhooks = Services.GetRequiredService<Portal.Core.Webhooks.WebhookService>();
         (await webhooks.CreateEndpointAsync(merchant, new Portal.Core.Webhooks.WebhookEndpointRequest { Url = "https://hooks.shop.example/p", EnabledEvents = ["*"], Enabled = true }))
-            .Outcome.ShouldBe(Portal.Core.Webhooks.WebhookOutcome.Ok);
+            .Succeeded.ShouldBeTrue();
         var payment = await PayAsync(merchant, 4300);
         await Services.GetRequiredService<Portal.Core.Webhooks.WebhookDispatcher>().DispatchOnceAsync(Store, default);
         var events = (await Store.ForPaymentAsync(payment.Id, default)).Select(e => e.Id).ToList();

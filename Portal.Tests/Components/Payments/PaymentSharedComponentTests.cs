@@ -1,6 +1,8 @@
 using Bunit;
 using MudBlazor;
 using MudBlazor.Services;
+using Portal.Core;
+using Money = Portal.Components.Shared.Money;
 using Portal.Components.Payments;
 using Portal.Components.Shared;
 using Portal.Core.Payments;
@@ -172,10 +174,10 @@ public sealed class PaymentSharedComponentTests : BunitContext
     public void Ids_are_read_with_or_without_their_prefix()
     {
         var id = Guid.CreateVersion7();
-        PaymentDetailView.ParseId("pay_" + id.ToString("N")).ShouldBe(id);
+        PaymentDetailView.ParseId(new PaymentId(id).ToString()).ShouldBe(id);
         PaymentDetailView.ParseId(id.ToString()).ShouldBe(id);
         PaymentDetailView.ParseId("pay_nothex").ShouldBeNull();
-        LivePaymentsGrid.ParseMerchantId("mer_" + id.ToString("N")).ShouldBe(id);
+        LivePaymentsGrid.ParseMerchantId(new MerchantId(id).ToString()).ShouldBe(id);
         LivePaymentsGrid.ParseMerchantId("mer_123").ShouldBeNull();
     }
 }

@@ -2,13 +2,11 @@ using System.Security.Claims;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Auth;
 using Portal.Components;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
-using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
 using Portal.Core.Webhooks;
@@ -17,7 +15,7 @@ using Portal.Tests.Infrastructure;
 namespace Portal.Tests.Components.Payments;
 
 /// <summary>
-/// The payments screens over the real PaymentService: embedded merchant store, audit log and key ring in a temp folder,
+/// The payments screens over the real payment use cases: embedded merchant store, audit log and key ring in a temp folder,
 /// an in-memory payment store, the sandbox processor and a real <see cref="PaymentFeed"/>.
 /// </summary>
 public abstract class PaymentsHarness : BunitContext
@@ -32,13 +30,12 @@ public abstract class PaymentsHarness : BunitContext
         Merchants = new MerchantService(merchantStore, new MerchantPiiVault(keys), new MerchantCursor(keys), _bed.Audit, TimeProvider.System);
         // The real embedded store: the screens are tested against what they will read in production.
         Store = new SqlitePaymentStore(_bed.Database("payments.db"), TimeProvider.System, NullLogger<SqlitePaymentStore>.Instance);
-        Service = new PaymentService(Store, Store, new SandboxProcessor(), merchantStore, new FraudScorer(Options.Create(new FraudOptions())), Feed, _bed.Audit, keys,
-            Options.Create(new PaymentOptions()), TimeProvider.System, NullLogger<PaymentService>.Instance);
+        Payments = new PaymentUseCases(Store, Store, new SandboxProcessor(), merchantStore, Feed, _bed.Audit, keys, TimeProvider.System);
 
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton(Feed);
-        Services.AddSingleton(Service);
+        Payments.AddTo(Services);
         Services.AddSingleton(new LatencyRecorder(TimeProvider.System));
         Services.AddScoped<CircuitClient>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
@@ -53,7 +50,7 @@ public abstract class PaymentsHarness : BunitContext
 
     internal SqlitePaymentStore Store { get; }
 
-    protected PaymentService Service { get; }
+    internal PaymentUseCases Payments { get; }
 
     protected MerchantService Merchants { get; }
 
@@ -85,8 +82,8 @@ public abstract class PaymentsHarness : BunitContext
         string? deviceId = null, string? country = null)
     {
         var request = new PaymentRequest(amount, currency, customer, paymentMethod, "order-" + amount, deviceId, "203.0.113.7", country, new Dictionary<string, string> { ["cart"] = "c_1" });
-        var response = await Service.InitiateAsync(merchant, request, Guid.NewGuid().ToString("N"), _ => "{}");
-        Assert.True(response.Payment is not null, response.Message);
-        return response.Payment!;
+        var result = await Payments.Initiate.InitiateAsync(merchant, request, Guid.NewGuid().ToString("N"));
+        Assert.True(result.Succeeded, result.Error?.Message);
+        return result.Value.Payment;
     }
 }

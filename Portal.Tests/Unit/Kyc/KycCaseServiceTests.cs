@@ -51,7 +51,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         var draft = await _merchants.SaveDraftAsync(_merchant, Form(), null, Ct);
         foreach (var type in new[] { DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement })
         {
-            (await UploadAsync(type)).Outcome.ShouldBe(UploadOutcome.Stored);
+            (await UploadAsync(type)).Succeeded.ShouldBeTrue();
         }
 
         return (await _cases.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct)).Value!;
@@ -61,21 +61,21 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
     public async Task Submitting_needs_every_required_document_uploaded()
     {
         var draft = await _merchants.SaveDraftAsync(_merchant, Form(), null, Ct);
-        (await UploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await UploadAsync(DocumentType.DirectorId)).Succeeded.ShouldBeTrue();
 
         var early = await _cases.SubmitAsync(_merchant, Form(), draft.Value!.Version, Ct);
 
-        early.Outcome.ShouldBe(MerchantOutcome.Invalid);
-        early.Message!.ShouldContain("Proof of address, Bank statement");
-        early.Errors!.ShouldContainKey("documents");
+        early.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        early.Error!.Message.ShouldContain("Proof of address, Bank statement");
+        early.Error!.Fields!.ShouldContainKey("documents");
         (await _merchants.GetOwnAsync(_merchant, Ct))!.Status.ShouldBe(MerchantStatus.Draft);
 
-        (await UploadAsync(DocumentType.ProofOfAddress)).Outcome.ShouldBe(UploadOutcome.Stored);
-        (await UploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await UploadAsync(DocumentType.ProofOfAddress)).Succeeded.ShouldBeTrue();
+        (await UploadAsync(DocumentType.BankStatement)).Succeeded.ShouldBeTrue();
         (await _cases.SubmitAsync(_merchant, Form(), draft.Value.Version, Ct)).Value!.Status.ShouldBe(MerchantStatus.Submitted);
     }
 
-    private Task<UploadResult> UploadAsync(DocumentType type)
+    private Task<Result<KycDocumentVersion>> UploadAsync(DocumentType type)
     {
         var pdf = new byte[3000];
         "%PDF-1.7\n"u8.CopyTo(pdf);
@@ -86,7 +86,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
     private async Task<KycDocumentVersion> CurrentAsync(DocumentType type) =>
         (await _documents.RequirementsAsync(_ada, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == type).Current!;
 
-    private async Task<DocumentReviewResult> ReviewAsync(Actor admin, DocumentType type, bool accept, string? reason = null)
+    private async Task<Result> ReviewAsync(Actor admin, DocumentType type, bool accept, string? reason = null)
     {
         var current = await CurrentAsync(type);
         return await _documents.ReviewDocumentAsync(admin, current.MerchantId, type, current.VersionId, current.State, accept, reason, Ct);
@@ -100,12 +100,12 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         var first = await _merchants.AssignAsync(_ada, submitted.Id, submitted.Version, Ct);
         var second = await _merchants.AssignAsync(_bola, submitted.Id, submitted.Version, Ct);
 
-        first.Succeeded.ShouldBeTrue(first.Message);
-        second.Outcome.ShouldBe(MerchantOutcome.Conflict);
-        second.Message!.ShouldContain("Someone else changed this case");
-        second.Message!.ShouldContain("ada@portal.example");
+        first.Succeeded.ShouldBeTrue(first.Error?.Message);
+        second.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        second.Error!.Message.ShouldContain("Someone else changed this case");
+        second.Error!.Message.ShouldContain("ada@portal.example");
         (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!.AssignedTo.ShouldBe("ada@portal.example");
-        (await _merchants.AssignAsync(_merchant, submitted.Id, first.Value!.Version, Ct)).Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        (await _merchants.AssignAsync(_merchant, submitted.Id, first.Value!.Version, Ct)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
     }
 
     [Fact]
@@ -116,10 +116,10 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         var first = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.RequestInformation, "Please send a clearer ID.", submitted.Version, Ct);
         var second = await _cases.DecideAsync(_bola, submitted.Id, ReviewDecision.Reject, "Looks fake.", submitted.Version, Ct);
 
-        first.Succeeded.ShouldBeTrue(first.Message);
-        second.Outcome.ShouldBe(MerchantOutcome.Conflict);
-        second.Message!.ShouldStartWith("Someone else changed this case");
-        second.Message!.ShouldContain("Reload");
+        first.Succeeded.ShouldBeTrue(first.Error?.Message);
+        second.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        second.Error!.Message.ShouldStartWith("Someone else changed this case");
+        second.Error!.Message.ShouldContain("Reload");
         var stored = (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!;
         stored.Status.ShouldBe(MerchantStatus.MoreInformationRequested);
         stored.StatusNote.ShouldBe("Please send a clearer ID.");
@@ -132,7 +132,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
 
         var result = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.RequestInformation, "Your proof of address is older than 3 months.", submitted.Version, Ct);
 
-        result.Succeeded.ShouldBeTrue(result.Message);
+        result.Succeeded.ShouldBeTrue(result.Error?.Message);
         var mail = (await _outbox.ListAsync(10, Ct)).ShouldHaveSingleItem();
         mail.To.ShouldBe("hello@lagoscrafts.example");
         mail.Body.ShouldContain("Your proof of address is older than 3 months.");
@@ -149,7 +149,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         (await ReviewAsync(_ada, DocumentType.ProofOfAddress, accept: true)).Succeeded.ShouldBeTrue();
 
         var early = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, submitted.Version, Ct);
-        early.Outcome.ShouldBe(MerchantOutcome.Invalid);
+        early.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
         (await _cases.LoadAsync(_ada, submitted.Id, Ct))!.ApprovalBlockedBecause!.ShouldContain("1 of 3");
 
         (await ReviewAsync(_ada, DocumentType.BankStatement, accept: true)).Succeeded.ShouldBeTrue();
@@ -157,7 +157,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         ready!.ApprovalBlockedBecause.ShouldBeNull();
         var approved = await _cases.DecideAsync(_ada, submitted.Id, ReviewDecision.Approve, null, ready.Merchant.Version, Ct);
 
-        approved.Succeeded.ShouldBeTrue(approved.Message);
+        approved.Succeeded.ShouldBeTrue(approved.Error?.Message);
         approved.Value!.Status.ShouldBe(MerchantStatus.Approved);
         (await _outbox.ListAsync(10, Ct)).ShouldHaveSingleItem().Subject.ShouldContain("approved");
     }
@@ -167,13 +167,13 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
     {
         await SubmittedWithDocumentsAsync();
 
-        (await ReviewAsync(_ada, DocumentType.DirectorId, accept: false, reason: "  ")).Outcome.ShouldBe(DocumentReviewOutcome.Invalid);
+        (await ReviewAsync(_ada, DocumentType.DirectorId, accept: false, reason: "  ")).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
         (await ReviewAsync(_ada, DocumentType.DirectorId, accept: false, reason: "The photo is blurred.")).Succeeded.ShouldBeTrue();
 
         var seen = (await _documents.RequirementsAsync(_merchant, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId);
         seen.State.ShouldBe(DocumentState.Rejected);
         seen.Current!.Reason.ShouldBe("The photo is blurred.");
-        (await UploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await UploadAsync(DocumentType.DirectorId)).Succeeded.ShouldBeTrue();
         var again = (await _documents.RequirementsAsync(_merchant, _merchant.MerchantId!.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId);
         again.State.ShouldBe(DocumentState.Uploaded);
         again.Versions.ShouldBe(2);
@@ -190,15 +190,15 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
         // Another admin decided first: the state the second admin saw is stale.
         (await ReviewAsync(_bola, DocumentType.BankStatement, accept: true)).Succeeded.ShouldBeTrue();
         var stale = await _documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, loaded.State, false, "Wrong account.", Ct);
-        stale.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
+        stale.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
         (await CurrentAsync(DocumentType.BankStatement)).State.ShouldBe(DocumentState.Accepted);
 
         // The merchant uploaded a newer version: the old one is history, not reviewable.
-        (await UploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await UploadAsync(DocumentType.BankStatement)).Succeeded.ShouldBeTrue();
         var superseded = await _documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, DocumentState.Accepted, true, null, Ct);
-        superseded.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
+        superseded.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
         (await _documents.ReviewDocumentAsync(_merchant, loaded.MerchantId, loaded.Type, loaded.VersionId, DocumentState.Uploaded, true, null, Ct))
-            .Outcome.ShouldBe(DocumentReviewOutcome.Forbidden);
+            .Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
 
         // The approval's write, after its check: the rejection moved the case on, so it conflicts instead of approving.
         var approval = await _merchants.ReviewAsync(_ada, submitted.Id, ReviewDecision.Approve, null, checkedAt.Merchant.Version, Ct);
-        approval.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        approval.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
         (await _merchants.GetAsync(_ada, submitted.Id, Ct)).Value!.Status.ShouldBe(MerchantStatus.Submitted);
         (await _merchants.HistoryAsync(_ada, submitted.Id, Ct)).ShouldContain(h => h.Change == "Bank statement rejected" && h.Note == "Older than three months.");
     }
@@ -231,8 +231,8 @@ public sealed class KycCaseServiceTests : IAsyncLifetime
 
         var result = await documents.ReviewDocumentAsync(_ada, loaded.MerchantId, loaded.Type, loaded.VersionId, loaded.State, true, null, Ct);
 
-        result.Outcome.ShouldBe(DocumentReviewOutcome.Conflict);
-        result.Message!.ShouldContain("Reload");
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        result.Error!.Message.ShouldContain("Reload");
         (await CurrentAsync(DocumentType.DirectorId)).State.ShouldBe(DocumentState.Uploaded);
     }
 

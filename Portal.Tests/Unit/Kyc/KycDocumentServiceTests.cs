@@ -40,11 +40,11 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
     private async Task<KycDocumentVersion> UploadAsync(Actor actor, byte fill)
     {
         var result = await TryUploadAsync(DocumentType.BankStatement, fill);
-        result.Outcome.ShouldBe(UploadOutcome.Stored);
-        return result.Version!;
+        result.Succeeded.ShouldBeTrue();
+        return result.Value!;
     }
 
-    private Task<UploadResult> TryUploadAsync(DocumentType type, byte fill = (byte)'a', int length = 200_000)
+    private Task<Result<KycDocumentVersion>> TryUploadAsync(DocumentType type, byte fill = (byte)'a', int length = 200_000)
     {
         var pdf = new byte[length];
         Array.Fill(pdf, fill);
@@ -88,7 +88,7 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
 
         (await _documents.RequirementsAsync(_stranger, MerchantId, Ct)).ShouldBeNull();
         (await _documents.OpenAsync(_stranger, MerchantId, DocumentType.BankStatement, version.VersionId, Ct)).ShouldBeNull();
-        (await _documents.UploadAsync(_stranger, MerchantId, DocumentType.BankStatement, new MemoryStream("%PDF-1.7\n"u8.ToArray()), Ct)).Outcome.ShouldBe(UploadOutcome.NotFound);
+        (await _documents.UploadAsync(_stranger, MerchantId, DocumentType.BankStatement, new MemoryStream("%PDF-1.7\n"u8.ToArray()), Ct)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
         (await _documents.OpenAsync(Actor.Anonymous, MerchantId, DocumentType.BankStatement, version.VersionId, Ct)).ShouldBeNull();
         (await _documents.RequirementsAsync(Actor.Anonymous, MerchantId, Ct)).ShouldBeNull();
 
@@ -109,8 +109,8 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
 
         var late = await _documents.UploadAsync(_owner, MerchantId, DocumentType.BankStatement, new MemoryStream("%PDF-1.7\n"u8.ToArray()), Ct);
 
-        late.Outcome.ShouldBe(UploadOutcome.Locked);
-        late.Message!.ShouldContain("rejected");
+        late.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        late.Error!.Message.ShouldContain("rejected");
         (await AuditAsync("kyc.document_refused")).ShouldContain(e => e.Outcome == AuditOutcome.Failure && e.Detail == "application Rejected");
     }
 
@@ -123,7 +123,7 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
         await UploadAsync(_owner, (byte)'b');
         var approval = await _merchants.ReviewAsync(_admin, MerchantId, ReviewDecision.Approve, null, seen.Version, Ct);
 
-        approval.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        approval.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
         var now = (await _merchants.GetAsync(_admin, MerchantId, Ct)).Value!;
         now.Status.ShouldBe(MerchantStatus.Submitted);
         now.Version.ShouldBe(seen.Version + 1);
@@ -140,7 +140,7 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
 
         var late = await TryUploadAsync(DocumentType.BankStatement, (byte)'b');
 
-        late.Outcome.ShouldBe(UploadOutcome.Locked);
+        late.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
         (await _documents.VersionsAsync(_admin, MerchantId, Ct))!.Count.ShouldBe(1);
     }
 
@@ -148,41 +148,41 @@ public sealed class KycDocumentServiceTests : IAsyncLifetime
     public async Task Uploads_past_the_versions_per_document_limit_are_refused_naming_the_limit()
     {
         _options.MaxVersionsPerDocument = 2;
-        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
-        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await TryUploadAsync(DocumentType.BankStatement)).Succeeded.ShouldBeTrue();
+        (await TryUploadAsync(DocumentType.BankStatement)).Succeeded.ShouldBeTrue();
 
         var third = await TryUploadAsync(DocumentType.BankStatement);
 
-        third.Outcome.ShouldBe(UploadOutcome.VersionLimit);
-        third.Message!.ShouldContain("2 versions");
-        (await TryUploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored); // the limit is per document
+        third.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        third.Error!.Message.ShouldContain("2 versions");
+        (await TryUploadAsync(DocumentType.DirectorId)).Succeeded.ShouldBeTrue(); // the limit is per document
     }
 
     [Fact]
     public async Task Uploads_past_the_merchants_storage_quota_are_refused_naming_the_quota_and_keep_nothing()
     {
         _options.MaxBytesPerMerchant = 500_000;
-        (await TryUploadAsync(DocumentType.BankStatement, length: 300_000)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await TryUploadAsync(DocumentType.BankStatement, length: 300_000)).Succeeded.ShouldBeTrue();
 
         var over = await TryUploadAsync(DocumentType.DirectorId, length: 300_000);
 
-        over.Outcome.ShouldBe(UploadOutcome.StorageQuota);
-        over.Message!.ShouldContain("0.5 MB");
+        over.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.TooLarge);
+        over.Error!.Message.ShouldContain("0.5 MB");
         (await _documents.VersionsAsync(_owner, MerchantId, Ct))!.Count.ShouldBe(1);
-        (await TryUploadAsync(DocumentType.DirectorId, length: 150_000)).Outcome.ShouldBe(UploadOutcome.Stored); // what is left still fits
+        (await TryUploadAsync(DocumentType.DirectorId, length: 150_000)).Succeeded.ShouldBeTrue(); // what is left still fits
     }
 
     [Fact]
     public async Task Uploads_faster_than_the_per_merchant_rate_are_refused_naming_the_rate()
     {
         _options.UploadsPerMinutePerMerchant = 2;
-        (await TryUploadAsync(DocumentType.BankStatement)).Outcome.ShouldBe(UploadOutcome.Stored);
-        (await TryUploadAsync(DocumentType.DirectorId)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await TryUploadAsync(DocumentType.BankStatement)).Succeeded.ShouldBeTrue();
+        (await TryUploadAsync(DocumentType.DirectorId)).Succeeded.ShouldBeTrue();
 
         var third = await TryUploadAsync(DocumentType.ProofOfAddress);
 
-        third.Outcome.ShouldBe(UploadOutcome.RateLimited);
-        third.Message!.ShouldContain("2 uploads a minute");
+        third.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.RateLimited);
+        third.Error!.Message.ShouldContain("2 uploads a minute");
     }
 
     /// <summary>Serves one version's stored bytes when another is asked for, as a storage-level swap would.</summary>

@@ -41,8 +41,8 @@ public sealed class MerchantServiceTests : IAsyncLifetime
 
         var result = await _service.RegisterAsync(compliance, new RegisterMerchantRequest("Lagos Crafts Ltd", "314159", "hello@lagoscrafts.example"));
 
-        result.Outcome.ShouldBe(MerchantOutcome.Forbidden);
-        result.Message!.ShouldContain("read-only");
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
+        result.Error!.Message.ShouldContain("read-only");
         var events = await _bed.Audit.QueryAsync(new AuditQuery(Action: "merchant.created", ActorId: "user-c"));
         events.Events.ShouldContain(e => e.Outcome == AuditOutcome.Denied);
     }
@@ -56,8 +56,8 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var assigned = await _service.AssignAsync(compliance, submitted.Id, submitted.Version);
         var approved = await _service.ReviewAsync(compliance, submitted.Id, ReviewDecision.Approve, null, submitted.Version);
 
-        assigned.Outcome.ShouldBe(MerchantOutcome.Forbidden);
-        approved.Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        assigned.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
+        approved.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
         (await _service.GetOwnAsync(_merchant))!.Status.ShouldBe(MerchantStatus.Submitted);
         var denied = (await _bed.Audit.QueryAsync(new AuditQuery(ActorId: "user-c"))).Events.Where(e => e.Outcome == AuditOutcome.Denied).Select(e => e.Action).ToList();
         denied.ShouldContain("merchant.assigned");
@@ -69,7 +69,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
     {
         var form = new KybForm { BusinessName = "Lagos Crafts Ltd", CacNumber = "314159", BusinessType = BusinessType.Partnership, RegisteredAddress = "14 Admiralty Way", Industry = "Retail" };
         var first = await _service.SaveDraftAsync(_merchant, form, null);
-        first.Succeeded.ShouldBeTrue(first.Message);
+        first.Succeeded.ShouldBeTrue(first.Error?.Message);
         first.Value!.Status.ShouldBe(MerchantStatus.Draft);
 
         form.ContactEmail = "a@b.co";
@@ -90,9 +90,9 @@ public sealed class MerchantServiceTests : IAsyncLifetime
 
         var result = await _service.SubmitAsync(_merchant, form, 0);
 
-        result.Outcome.ShouldBe(MerchantOutcome.Invalid);
-        result.Errors!.Keys.ShouldContain("Owners");
-        result.Errors.Keys.ShouldContain("AccountNumber");
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        result.Error!.Fields!.Keys.ShouldContain("Owners");
+        result.Error!.Fields!.Keys.ShouldContain("AccountNumber");
         (await _service.GetOwnAsync(_merchant)).ShouldBeNull();
     }
 
@@ -104,7 +104,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
 
         var edit = await _service.SaveDraftAsync(_merchant, CompleteForm(), submitted.Version);
 
-        edit.Outcome.ShouldBe(MerchantOutcome.Conflict);
+        edit.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
     public async Task Rejections_and_requests_need_a_message(ReviewDecision decision, string? note)
     {
         var submitted = await SubmittedAsync();
-        (await _service.ReviewAsync(_admin, submitted.Id, decision, note, submitted.Version)).Outcome.ShouldBe(MerchantOutcome.Invalid);
+        (await _service.ReviewAsync(_admin, submitted.Id, decision, note, submitted.Version)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
     }
 
     [Fact]
@@ -142,8 +142,8 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var reject = await _service.ReviewAsync(other, submitted.Id, ReviewDecision.Reject, "Bad docs", submitted.Version);
 
         approve.Succeeded.ShouldBeTrue();
-        reject.Outcome.ShouldBe(MerchantOutcome.Conflict);
-        reject.Message!.ShouldContain("Someone else changed this merchant");
+        reject.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
+        reject.Error!.Message.ShouldContain("Someone else changed this merchant");
         (await _service.GetOwnAsync(_merchant))!.Status.ShouldBe(MerchantStatus.Approved);
     }
 
@@ -153,7 +153,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var submitted = await SubmittedAsync();
         var approved = (await _service.ReviewAsync(_admin, submitted.Id, ReviewDecision.Approve, null, submitted.Version)).Value!;
 
-        (await _service.ReviewAsync(_admin, submitted.Id, ReviewDecision.Reject, "late", approved.Version)).Outcome.ShouldBe(MerchantOutcome.Conflict);
+        (await _service.ReviewAsync(_admin, submitted.Id, ReviewDecision.Reject, "late", approved.Version)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Conflict);
     }
 
     [Fact]
@@ -162,11 +162,11 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         var submitted = await SubmittedAsync();
         var stranger = _merchant with { UserId = "user-x", MerchantId = Guid.CreateVersion7() };
 
-        (await _service.ReviewAsync(_merchant, submitted.Id, ReviewDecision.Approve, null, submitted.Version)).Outcome.ShouldBe(MerchantOutcome.Forbidden);
-        (await _service.GetAsync(stranger, submitted.Id)).Outcome.ShouldBe(MerchantOutcome.NotFound);
+        (await _service.ReviewAsync(_merchant, submitted.Id, ReviewDecision.Approve, null, submitted.Version)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
+        (await _service.GetAsync(stranger, submitted.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
         (await _service.HistoryAsync(stranger, submitted.Id)).ShouldBeEmpty();
-        (await _service.RevealAccountNumberAsync(stranger, submitted.Id)).Outcome.ShouldBe(MerchantOutcome.NotFound);
-        (await _service.ListAsync(_merchant, null, null, null, null, null)).Outcome.ShouldBe(MerchantOutcome.Forbidden);
+        (await _service.RevealAccountNumberAsync(stranger, submitted.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
+        (await _service.ListAsync(_merchant, null, null, null, null, null)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
     }
 
     [Fact]

@@ -1,22 +1,20 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
-using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Unit.Payments;
 
-/// <summary>What processor webhooks do to payments (<see cref="PaymentService.ApplyAsync"/>), over the real embedded stores.</summary>
+/// <summary>What processor webhooks do to payments (<see cref="ApplyProcessorEvent"/>), over the real embedded stores.</summary>
 public sealed class ProcessorNotificationTests : IAsyncLifetime
 {
     private static readonly Actor Admin = new("admin-1", "admin@portal.example", "Admin", null, "10.0.0.1");
     private readonly EmbeddedTestBed _bed = new("processor-notifications");
     private readonly FlakyProcessor _processor = new();
     private SqlitePaymentStore _store = default!;
-    private PaymentService _payments = default!;
+    private PaymentUseCases _payments = default!;
     private Actor _merchant = default!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -26,8 +24,7 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         var merchantStore = new SqliteMerchantStore(_bed.Database("portal.db"));
         var merchants = new MerchantService(merchantStore, new MerchantPiiVault(_bed.Keys), new MerchantCursor(_bed.Keys), _bed.Audit, _bed.Clock);
         _store = new SqlitePaymentStore(_bed.Database("payments.db"), _bed.Clock, NullLogger<SqlitePaymentStore>.Instance);
-        _payments = new PaymentService(_store, _store, _processor, merchantStore, new FraudScorer(Options.Create(new FraudOptions())), new PaymentFeed(), _bed.Audit, _bed.Keys,
-            Options.Create(new PaymentOptions()), _bed.Clock, NullLogger<PaymentService>.Instance);
+        _payments = new PaymentUseCases(_store, _store, _processor, merchantStore, new PaymentFeed(), _bed.Audit, _bed.Keys, _bed.Clock);
 
         _merchant = await KybForms.ApprovedAsync(merchants, new Actor("user-m", "m@shop.example", "Merchant", Guid.CreateVersion7(), "10.0.0.9"), Admin, "424242", "Notified Ltd");
     }
@@ -42,22 +39,23 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
 
     private async Task<Payment> PayAsync()
     {
-        var response = await _payments.InitiateAsync(_merchant, Request, Guid.NewGuid().ToString("N"), _ => "{}", Ct);
-        return response.Payment.ShouldNotBeNull(response.Message);
+        var result = await _payments.Initiate.InitiateAsync(_merchant, Request, Guid.NewGuid().ToString("N"), Ct);
+        result.Succeeded.ShouldBeTrue(result.Error?.Message);
+        return result.Value.Payment;
     }
 
     [Fact]
     public async Task A_charge_that_timed_out_is_found_by_its_portal_id_and_takes_the_processors_reference()
     {
         _processor.TimeOut = true;
-        var unconfirmed = await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct);
-        unconfirmed.Outcome.ShouldBe(PaymentOutcome.Unconfirmed);
+        var unconfirmed = await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct);
+        unconfirmed.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Unconfirmed);
         var payment = (await _store.ListAsync(new PaymentListQuery(_merchant.MerchantId), Ct)).Items.ShouldHaveSingleItem();
         payment.Status.ShouldBe(PaymentStatus.Pending); // maybe charged: never "failed, try a new key"
         payment.ProcessorReference.ShouldBeNull();
 
         // Stripe did charge: its webhook names the PaymentIntent and echoes the portal's payment id in the metadata.
-        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Succeeded, "pi_late", "evt_1", Amount: 4200, PaymentId: payment.Id), Ct)).ShouldBeTrue();
+        (await _payments.Events.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Succeeded, "pi_late", "evt_1", Amount: 4200, PaymentId: payment.Id), Ct)).ShouldBeTrue();
 
         var stored = (await _store.GetAsync(payment.Id, Ct))!;
         stored.Status.ShouldBe(PaymentStatus.Succeeded);
@@ -65,18 +63,17 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         (await _store.ForPaymentAsync(payment.Id, Ct)).Select(e => e.Type).ShouldContain(PaymentEventTypes.Succeeded);
 
         // Later events carry only the reference, and now find it.
-        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Refunded, "pi_late", "evt_2", Amount: 1000), Ct)).ShouldBeTrue();
+        (await _payments.Events.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Refunded, "pi_late", "evt_2", Amount: 1000), Ct)).ShouldBeTrue();
         (await _store.GetAsync(payment.Id, Ct))!.RefundedAmount.ShouldBe(1000);
 
         // The client retries with the same key once it counts as abandoned: it gets the settled payment, no new charge.
         _processor.TimeOut = false;
         _bed.Clock.Advance(new PaymentOptions().ConcurrentRequestWait * 3);
-        var retried = await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct);
-        retried.StatusCode.ShouldBe(201);
+        var retried = (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value.ShouldNotBeNull();
         retried.Replayed.ShouldBeTrue();
-        retried.Body.ShouldBe(nameof(PaymentStatus.PartiallyRefunded));
+        retried.Payment.Status.ShouldBe(PaymentStatus.PartiallyRefunded);
         _processor.Charges.ShouldBe(1); // only the first, unconfirmed attempt
-        (await _payments.InitiateAsync(_merchant, Request, "key-timeout", p => p.Status.ToString(), Ct)).Body.ShouldBe(nameof(PaymentStatus.PartiallyRefunded));
+        (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-timeout", Ct)).Value!.Payment.Status.ShouldBe(PaymentStatus.PartiallyRefunded);
     }
 
     [Fact]
@@ -85,10 +82,32 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         var payment = await PayAsync();
         payment.ProcessorReference.ShouldBe("pi_" + payment.Id.ToString("N"));
 
-        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_other", "evt_3", PaymentId: payment.Id), Ct)).ShouldBeFalse();
-        (await _payments.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_unknown", "evt_4"), Ct)).ShouldBeFalse();
+        (await _payments.Events.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_other", "evt_3", PaymentId: payment.Id), Ct)).ShouldBeFalse();
+        (await _payments.Events.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, "pi_unknown", "evt_4"), Ct)).ShouldBeFalse();
 
         (await _store.GetAsync(payment.Id, Ct))!.Status.ShouldBe(PaymentStatus.Succeeded);
+    }
+
+    [Theory]
+    [InlineData("rate_limit", true)]
+    [InlineData("processing_error", true)]
+    [InlineData("api_connection_error", true)]
+    [InlineData("card_declined", false)]
+    [InlineData("insufficient_funds", false)]
+    [InlineData(null, false)]
+    public async Task A_failure_reported_by_webhook_is_retryable_as_its_failure_code_says(string? code, bool retryable)
+    {
+        _processor.TimeOut = true;
+        (await _payments.Initiate.InitiateAsync(_merchant, Request, "key-" + (code ?? "none"), Ct)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Unconfirmed);
+        var pending = (await _store.ListAsync(new PaymentListQuery(_merchant.MerchantId), Ct)).Items.ShouldHaveSingleItem();
+
+        (await _payments.Events.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.Failed, "pi_failed", "evt_f", FailureCode: code, Message: "no",
+            PaymentId: pending.Id), Ct)).ShouldBeTrue();
+
+        var failed = (await _store.GetAsync(pending.Id, Ct))!;
+        failed.Status.ShouldBe(PaymentStatus.Failed);
+        failed.FailureCode.ShouldBe(code ?? "processor_declined");
+        failed.Retryable.ShouldBe(retryable);
     }
 
     [Fact]
@@ -97,8 +116,8 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         var payment = await PayAsync();
         var dispute = new ProcessorNotification(ProcessorNotificationType.DisputeCreated, payment.ProcessorReference!, "evt_5", Amount: 4200, DisputeId: "dp_1");
 
-        (await _payments.ApplyAsync(dispute, Ct)).ShouldBeTrue();
-        (await _payments.ApplyAsync(dispute, Ct)).ShouldBeTrue();
+        (await _payments.Events.ApplyAsync(dispute, Ct)).ShouldBeTrue();
+        (await _payments.Events.ApplyAsync(dispute, Ct)).ShouldBeTrue();
 
         (await _store.ForPaymentAsync(payment.Id, Ct)).Count(e => e.Type == PaymentEventTypes.DisputeCreated).ShouldBe(1);
         (await _store.GetAsync(payment.Id, Ct))!.Version.ShouldBe(payment.Version + 1);
@@ -120,6 +139,6 @@ public sealed class ProcessorNotificationTests : IAsyncLifetime
         }
 
         public Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken) =>
-            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, "re_" + refund.RefundId.ToString("N")));
+            Task.FromResult(new ProcessorResult(ProcessorOutcome.Succeeded, new RefundId(refund.RefundId).ToString()));
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core;
 using Portal.Core.Adapters.Stripe;
 using Portal.Core.Payments;
 using Portal.Tests.Infrastructure;
@@ -54,8 +55,8 @@ public sealed class StripeProcessorTests : IDisposable
         request.Form["confirm"].ShouldBe("true");
         request.Form["automatic_payment_methods[enabled]"].ShouldBe("true");
         request.Form["automatic_payment_methods[allow_redirects]"].ShouldBe("never");
-        request.Form["metadata[payment_id]"].ShouldBe("pay_" + charge.PaymentId.ToString("N"));
-        request.Form["metadata[merchant_id]"].ShouldBe("mer_" + charge.MerchantId.ToString("N"));
+        request.Form["metadata[payment_id]"].ShouldBe(new PaymentId(charge.PaymentId).ToString());
+        request.Form["metadata[merchant_id]"].ShouldBe(new MerchantId(charge.MerchantId).ToString());
         request.Form.ShouldNotContainKey("customer");
 
         result.ShouldBe(new ProcessorResult(ProcessorOutcome.Succeeded, "pi_3Abc"));
@@ -202,7 +203,7 @@ public sealed class StripeProcessorTests : IDisposable
         request.Uri.AbsolutePath.ShouldBe("/v1/refunds");
         request.Form["payment_intent"].ShouldBe("pi_3Abc");
         request.Form["amount"].ShouldBe("5000");
-        request.Form["metadata[refund_id]"].ShouldBe("re_" + refund.RefundId.ToString("N"));
+        request.Form["metadata[refund_id]"].ShouldBe(new RefundId(refund.RefundId).ToString());
         request.Headers["Idempotency-Key"].ShouldBe("refund-key-1");
         request.Headers["Authorization"].ShouldBe("Bearer " + SecretKey);
         result.ShouldBe(new ProcessorResult(ProcessorOutcome.Succeeded, "re_3Xyz"));

@@ -62,9 +62,9 @@ public sealed class StoredTextCardNumberTests : IAsyncLifetime
 
         var result = await _merchants.SaveDraftAsync(_merchant, form, null, Ct);
 
-        result.Outcome.ShouldBe(MerchantOutcome.Invalid);
-        result.Errors!.ShouldContainKey(field);
-        result.Errors!.Values.SelectMany(m => m).ShouldAllBe(m => !m.Contains("1111", StringComparison.Ordinal) && !m.Contains('１'));
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        result.Error!.Fields!.ShouldContainKey(field);
+        result.Error!.Fields!.Values.SelectMany(m => m).ShouldAllBe(m => !m.Contains("1111", StringComparison.Ordinal) && !m.Contains('１'));
         (await _merchants.GetOwnAsync(_merchant, Ct)).ShouldBeNull();
     }
 
@@ -87,8 +87,8 @@ public sealed class StoredTextCardNumberTests : IAsyncLifetime
 
         var result = await _merchants.ReviewAsync(_admin, submitted.Id, decision, "The customer wrote " + Dotted, submitted.Version, Ct);
 
-        result.Outcome.ShouldBe(MerchantOutcome.Invalid);
-        result.Errors!.ShouldContainKey("note");
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        result.Error!.Fields!.ShouldContainKey("note");
         (await _merchants.GetAsync(_admin, submitted.Id, Ct)).Value!.Status.ShouldBe(MerchantStatus.Submitted);
     }
 
@@ -98,13 +98,13 @@ public sealed class StoredTextCardNumberTests : IAsyncLifetime
         await _merchants.SaveDraftAsync(_merchant, KybForms.Complete("314159"), null, Ct);
         var pdf = new byte[3000];
         "%PDF-1.7\n"u8.CopyTo(pdf);
-        (await _documents.UploadAsync(_merchant, _merchant.MerchantId!.Value, DocumentType.DirectorId, new MemoryStream(pdf), Ct)).Outcome.ShouldBe(UploadOutcome.Stored);
+        (await _documents.UploadAsync(_merchant, _merchant.MerchantId!.Value, DocumentType.DirectorId, new MemoryStream(pdf), Ct)).Succeeded.ShouldBeTrue();
         var current = (await _documents.RequirementsAsync(_admin, _merchant.MerchantId.Value, Ct))!.Single(r => r.Type == DocumentType.DirectorId).Current!;
 
         var result = await _documents.ReviewDocumentAsync(_admin, current.MerchantId, DocumentType.DirectorId, current.VersionId, current.State, false, "Card " + Fullwidth + " visible", Ct);
 
-        result.Outcome.ShouldBe(DocumentReviewOutcome.Invalid);
-        result.Message!.ShouldContain("card number");
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        result.Error!.Message.ShouldContain("card number");
     }
 
     [Fact]

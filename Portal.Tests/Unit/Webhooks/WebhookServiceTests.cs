@@ -1,4 +1,5 @@
 using System.Net;
+using Portal.Core;
 using Portal.Core.Audit;
 using Portal.Core.Payments;
 using Portal.Core.Webhooks;
@@ -27,8 +28,8 @@ public sealed class WebhookServiceTests : IAsyncLifetime
     {
         var result = await _bed.Service.CreateEndpointAsync(_bed.Merchant, new WebhookEndpointRequest { Url = url, EnabledEvents = ["*"] });
 
-        result.Outcome.ShouldBe(WebhookOutcome.Invalid);
-        result.Errors!.Keys.ShouldBe([field]);
+        result.Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Validation);
+        result.Error!.Fields!.Keys.ShouldBe([field]);
     }
 
     [Fact]
@@ -38,9 +39,9 @@ public sealed class WebhookServiceTests : IAsyncLifetime
         var none = await _bed.Service.CreateEndpointAsync(_bed.Merchant, new WebhookEndpointRequest { Url = "https://93.184.215.14/x", EnabledEvents = [] });
         var longUrl = await _bed.Service.CreateEndpointAsync(_bed.Merchant, new WebhookEndpointRequest { Url = "https://93.184.215.14/" + new string('a', 2048), EnabledEvents = ["*"] });
 
-        events.Errors!.Keys.ShouldBe(["enabled_events"]);
-        none.Errors!.Keys.ShouldBe(["enabled_events"]);
-        longUrl.Errors!.Keys.ShouldBe(["url"]);
+        events.Error!.Fields!.Keys.ShouldBe(["enabled_events"]);
+        none.Error!.Fields!.Keys.ShouldBe(["enabled_events"]);
+        longUrl.Error!.Fields!.Keys.ShouldBe(["url"]);
     }
 
     [Fact]
@@ -68,11 +69,11 @@ public sealed class WebhookServiceTests : IAsyncLifetime
         await _bed.Dispatcher.DispatchOnceAsync(_bed.Outbox, CancellationToken.None);
         var delivery = (await _bed.DeliveriesAsync()).Single();
 
-        (await _bed.Service.GetEndpointAsync(_bed.OtherMerchant, endpoint.Id)).Outcome.ShouldBe(WebhookOutcome.NotFound);
-        (await _bed.Service.RollSecretAsync(_bed.OtherMerchant, endpoint.Id)).Outcome.ShouldBe(WebhookOutcome.NotFound);
-        (await _bed.Service.DeleteEndpointAsync(_bed.OtherMerchant, endpoint.Id)).Outcome.ShouldBe(WebhookOutcome.NotFound);
-        (await _bed.Service.GetDeliveryAsync(_bed.OtherMerchant, delivery.Id)).Outcome.ShouldBe(WebhookOutcome.NotFound);
-        (await _bed.Service.ReplayAsync(_bed.OtherMerchant, delivery.Id)).Outcome.ShouldBe(WebhookOutcome.NotFound);
+        (await _bed.Service.GetEndpointAsync(_bed.OtherMerchant, endpoint.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
+        (await _bed.Service.RollSecretAsync(_bed.OtherMerchant, endpoint.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
+        (await _bed.Service.DeleteEndpointAsync(_bed.OtherMerchant, endpoint.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
+        (await _bed.Service.GetDeliveryAsync(_bed.OtherMerchant, delivery.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
+        (await _bed.Service.ReplayAsync(_bed.OtherMerchant, delivery.Id)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.NotFound);
         (await _bed.Service.ListDeliveriesAsync(_bed.OtherMerchant, new WebhookDeliveryFilter())).Value!.Items.ShouldBeEmpty();
         (await _bed.Service.ListEndpointsAsync(_bed.OtherMerchant)).ShouldBeEmpty();
         _bed.Handler.Requests.ShouldBeEmpty();
@@ -118,7 +119,7 @@ public sealed class WebhookServiceTests : IAsyncLifetime
         second.Items.Count.ShouldBe(2);
         second.NextCursor.ShouldBeNull();
         first.Items.Concat(second.Items).Select(d => d.Id).Distinct().Count().ShouldBe(5);
-        (await _bed.Service.ListDeliveriesAsync(_bed.OtherMerchant, new WebhookDeliveryFilter(Cursor: first.NextCursor))).Errors!.Keys.ShouldBe(["cursor"]);
-        (await _bed.Service.ListDeliveriesAsync(_bed.Merchant, new WebhookDeliveryFilter(Cursor: first.NextCursor + "x"))).Errors!.Keys.ShouldBe(["cursor"]);
+        (await _bed.Service.ListDeliveriesAsync(_bed.OtherMerchant, new WebhookDeliveryFilter(Cursor: first.NextCursor))).Error!.Fields!.Keys.ShouldBe(["cursor"]);
+        (await _bed.Service.ListDeliveriesAsync(_bed.Merchant, new WebhookDeliveryFilter(Cursor: first.NextCursor + "x"))).Error!.Fields!.Keys.ShouldBe(["cursor"]);
     }
 }

@@ -58,7 +58,7 @@ internal sealed class WebhookTestBed : IAsyncDisposable
     public async Task<WebhookEndpointWithSecret> EndpointAsync(Actor? actor = null, string url = "https://hooks.example.com/portal", IReadOnlyList<string>? events = null, bool enabled = true)
     {
         var result = await Service.CreateEndpointAsync(actor ?? Merchant, new WebhookEndpointRequest { Url = url, EnabledEvents = events ?? ["*"], Enabled = enabled });
-        result.Succeeded.ShouldBeTrue(string.Join("; ", result.Errors?.SelectMany(e => e.Value) ?? [result.Message ?? ""]));
+        result.Succeeded.ShouldBeTrue(result.Error?.Explanation);
         return result.Value!;
     }
 
