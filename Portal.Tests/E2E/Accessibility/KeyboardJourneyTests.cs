@@ -111,16 +111,16 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         var documents = factory.Services.GetRequiredService<KycDocumentService>();
         var form = KybForms.Complete(cac, business, BusinessType.SoleProprietorship, ownership: 100);
         var draft = await merchants.SaveDraftAsync(merchant, form, null);
-        draft.Succeeded.ShouldBeTrue(draft.Message);
+        draft.Succeeded.ShouldBeTrue(draft.Error?.Message);
         foreach (var type in new[] { DocumentType.DirectorId, DocumentType.ProofOfAddress, DocumentType.BankStatement })
         {
             await using var content = new MemoryStream(type == DocumentType.DirectorId ? TestImages.IdCardPng() : TestImages.Pdf(type.ToString()));
             var uploaded = await documents.UploadAsync(merchant, merchant.MerchantId!.Value, type, content);
-            uploaded.Version.ShouldNotBeNull(uploaded.ToString());
+            uploaded.Succeeded.ShouldBeTrue(uploaded.Error?.Message);
         }
 
         var submitted = await merchants.SubmitAsync(merchant, form, draft.Value!.Version);
-        submitted.Succeeded.ShouldBeTrue(submitted.Message);
+        submitted.Succeeded.ShouldBeTrue(submitted.Error?.Message);
     }
 
     private static async Task SignInWithKeyboardAsync(PortalSession session, string email, string password, bool staff)
