@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.ComponentModel.DataAnnotations;
+using Portal.Api.OpenApi;
 using Portal.Auth;
 using Portal.Core.Security;
 using Portal.Core.Webhooks;
@@ -28,13 +30,15 @@ internal static class WebhooksApi
         deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries")
             .WithSummary("Your deliveries newest first, cursor-paged, filterable by event_id, endpoint_id and status (pending, succeeded, failed).");
         deliveries.MapGet("/{deliveryId}", GetDeliveryAsync).WithName("GetWebhookDelivery").WithSummary("One delivery with every attempt.");
-        deliveries.MapPost("/{deliveryId}/replay", ReplayAsync).WithName("ReplayWebhookDelivery")
+        deliveries.MapPost("/{deliveryId}/replay", ReplayAsync).WithName("ReplayWebhookDelivery").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Send the delivery again now, recorded as a new (manual) attempt; the answer has the attempt.");
     }
 
-    public sealed record CreateEndpointBody(string? Url, IReadOnlyList<string>? EnabledEvents, string? Description, bool? Enabled);
+    [ApiRequest]
+    public sealed record CreateEndpointBody([property: Required] string? Url, [property: Required] IReadOnlyList<string>? EnabledEvents, string? Description, bool? Enabled);
 
-    public sealed record UpdateEndpointBody(bool? Enabled);
+    [ApiRequest]
+    public sealed record UpdateEndpointBody([property: Required] bool? Enabled);
 
     public sealed record EndpointDto(string Id, string Url, string? Description, IReadOnlyList<string> EnabledEvents, bool Enabled, DateTimeOffset Created, string? Secret = null);
 
