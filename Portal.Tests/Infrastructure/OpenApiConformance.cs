@@ -72,8 +72,10 @@ public sealed class OpenApiConformanceHandler(string? skipRequestValidation = nu
         var responseBody = response.Content is null ? [] : await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var violations = new List<string>();
         var status = (int)response.StatusCode;
-        var operation = contract.Find(request.Method.Method, path);
-        if (operation is null)
+        // Kestrel's own refusal of a request line or headers (empty 400, 414, 431) comes before routing: not an API answer.
+        var server = status is 400 or 414 or 431 && responseBody.Length == 0 && response.Content?.Headers.ContentType is null;
+        var operation = server ? null : contract.Find(request.Method.Method, path);
+        if (operation is null && !server)
         {
             // The API has no such operation and says so: agreement.
             if (status is not (404 or 405))
@@ -81,7 +83,7 @@ public sealed class OpenApiConformanceHandler(string? skipRequestValidation = nu
                 violations.Add($"{request.Method} {path} is not in the document, but the API answered {status}.");
             }
         }
-        else
+        else if (operation is not null)
         {
             if (skip is null)
             {
@@ -179,6 +181,7 @@ internal sealed partial class OpenApiContract
     private readonly JsonObject _document;
     private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new();
     private static int _generation;
+    private static int _compiled;
     private readonly int _id = Interlocked.Increment(ref _generation);
 
     public OpenApiContract(JsonObject document)
@@ -266,8 +269,7 @@ internal sealed partial class OpenApiContract
 
         if (requestBody is null)
         {
-            problems.Add("the operation takes no request body, but one was sent");
-            return problems;
+            return problems; // a body the operation does not read is ignored, as the API ignores it
         }
 
         var contentType = request.Content!.Headers.ContentType?.MediaType;
@@ -362,10 +364,11 @@ internal sealed partial class OpenApiContract
         try
         {
             instance = JsonNode.Parse(body);
+            _ = instance?.ToJsonString(); // a lone surrogate escape parses, but cannot be read as a string
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return [$"the {what} is not JSON"];
+            return [$"the {what} is not valid JSON text"];
         }
 
         return Validate(key, schema, instance, what);
@@ -377,12 +380,23 @@ internal sealed partial class OpenApiContract
         {
             var root = (JsonObject)Rewrite(schema.DeepClone());
             root["$schema"] = "https://json-schema.org/draft/2020-12/schema";
-            root["$id"] = $"https://contract.portal.test/{_id}/{Uri.EscapeDataString(key)}";
+            // A plain, unique base URI per compiled schema (escaped keys would not round-trip through Uri).
+            var id = new Uri($"https://contract.portal.test/{_id}/schema-{Interlocked.Increment(ref _compiled)}");
+            root["$id"] = id.ToString();
             root["$defs"] = _defs.DeepClone();
-            return JsonSchema.FromText(root.ToJsonString());
+            return JsonSchema.FromText(root.ToJsonString(), baseUri: id);
         });
-        using var document = JsonDocument.Parse(instance?.ToJsonString() ?? "null");
-        var results = compiled.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults results;
+        try
+        {
+            using var document = JsonDocument.Parse(instance?.ToJsonString() ?? "null");
+            results = compiled.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        }
+        catch (InvalidOperationException)
+        {
+            return [$"the {what} holds a string that is not valid Unicode"];
+        }
+
         if (results.IsValid)
         {
             return [];

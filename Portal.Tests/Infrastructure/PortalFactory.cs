@@ -74,7 +74,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     /// A client whose every /api call is validated against the live OpenAPI document (<see cref="OpenApiConformanceHandler"/>),
     /// innermost, so each redirect hop is checked as sent. Hides the factory's own <c>CreateClient</c> so every API test gets it.
     /// </summary>
-    public new HttpClient CreateClient() => CreateClient(new WebApplicationFactoryClientOptions());
+    public new HttpClient CreateClient() => CreateClient(ClientOptions);
 
     /// <inheritdoc cref="CreateClient()"/>
     public new HttpClient CreateClient(WebApplicationFactoryClientOptions options)

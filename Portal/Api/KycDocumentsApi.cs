@@ -25,7 +25,8 @@ internal static class KycDocumentsApi
         // A document URL answers 404 to anyone who may not see it, anonymous callers included: whether a merchant or a
         // version exists is not given away. The API credential is still authenticated (AllowAnonymous only skips the challenge).
         group.MapGet("/{type}/versions/{versionId}", DownloadAsync).AllowAnonymous().WithName("DownloadKycDocument")
-            .Produces(StatusCodes.Status200OK, contentType: "application/pdf", additionalContentTypes: ["image/jpeg", "image/png"]).WithSummary("One version's content (audited); 404 for anyone who may not see it.");
+            .Produces(StatusCodes.Status200OK)
+            .WithMetadata(new Portal.Api.OpenApi.ApiFileResponse("The version's file, as uploaded.", "application/pdf", "image/jpeg", "image/png")).WithSummary("One version's content (audited); 404 for anyone who may not see it.");
     }
 
     public sealed record VersionDto(string VersionId, string Format, long Length, string Sha256, DateTimeOffset UploadedAt, string State, string? Reason);

@@ -6,6 +6,9 @@ internal sealed record ApiRequestHeader(string Name, string Description, bool Re
 /// <summary>Endpoint metadata: the endpoint reads its raw body (not JSON bound by the framework) in one of these content types.</summary>
 internal sealed record ApiRawBody(string Description, bool Binary, params string[] ContentTypes);
 
+/// <summary>Endpoint metadata: the 200 answer is a file in one of these content types.</summary>
+internal sealed record ApiFileResponse(string Description, params string[] ContentTypes);
+
 /// <summary>
 /// On a request record: the OpenAPI schema lists as required only the properties marked
 /// <see cref="System.ComponentModel.DataAnnotations.RequiredAttribute"/>; every other property may be left out (or sent as null).

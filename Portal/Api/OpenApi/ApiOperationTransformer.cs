@@ -72,6 +72,12 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
             };
         }
 
+        if (metadata.OfType<ApiFileResponse>().FirstOrDefault() is { } file && operation.Responses.TryGetValue("200", out var ok) && ok is OpenApiResponse okResponse)
+        {
+            okResponse.Description = file.Description;
+            okResponse.Content = file.ContentTypes.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } });
+        }
+
         var hasBody = operation.RequestBody is not null || description.ParameterDescriptions.Any(p => p.Source == BindingSource.Body);
         var hasQuery = description.ParameterDescriptions.Any(p => p.Source == BindingSource.Query);
         var hasPathIds = description.ParameterDescriptions.Any(p => p.Source == BindingSource.Path);
@@ -86,10 +92,10 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
         if (!anonymous && (merchants || staff))
         {
             AddProblem(operation, 401, "No credential, or an unknown, revoked or expired one.");
-            if (restricted)
-            {
-                AddProblem(operation, 403, "The credential may not call this operation (role, or a staff token without its second factor).");
-            }
+            // Also where no role is required: a rejected or suspended merchant's keys are refused with 403 and the reason.
+            AddProblem(operation, 403, restricted
+                ? "The credential may not call this operation (role, a staff token without its second factor, or a merchant whose keys are suspended)."
+                : "The merchant's keys are suspended (the problem says why), or a staff token lacks its second factor.");
         }
 
         if (hasPathIds)
