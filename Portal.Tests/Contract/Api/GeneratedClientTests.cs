@@ -110,7 +110,7 @@ public sealed class GeneratedClientTests
         endpoint.Secret.ShouldNotBeNullOrEmpty();
 
         var payment = await Step("pay", () => client.Api.V1.Payments.PostAsync(
-            new PaymentBody { Amount = 250_000, Currency = "NGN", CustomerId = "cus_kiota", PaymentMethod = "pm_card_visa" },
+            new PaymentBody { Amount = 250_000, Currency = "usd", CustomerId = "cus_kiota", PaymentMethod = "pm_card_visa" },
             c => c.Headers.Add("Idempotency-Key", "kiota-" + Guid.NewGuid().ToString("N")), ct));
         payment.Id.ShouldStartWith("pay_");
         payment.MerchantId.ShouldBe(me.MerchantId);

@@ -20,7 +20,7 @@ internal static class ApiExamples
     {
         ["merchant_id"] = "mer_" + Hex, ["payment_id"] = "pay_" + Hex, ["event_id"] = "evt_" + Hex, ["endpoint_id"] = "we_" + Hex,
         ["user_id"] = "3f2b8c1e-6a4d-4e7f-9b2a-1c5d8e0f7a6b", ["actor_id"] = "3f2b8c1e-6a4d-4e7f-9b2a-1c5d8e0f7a6b",
-        ["currency"] = "NGN", ["amount"] = 250000, ["payment_method"] = "pm_card_visa", ["customer_id"] = "cus_1042", ["order_id"] = "order_1042",
+        ["currency"] = "usd", ["amount"] = 250000, ["payment_method"] = "pm_card_visa", ["customer_id"] = "cus_1042", ["order_id"] = "order_1042",
         ["device_id"] = "dev_8f2c41", ["ip_address"] = "203.0.113.7", ["source_ip"] = "203.0.113.7", ["country"] = "NG",
         ["url"] = "https://shop.example.com/webhooks/portal", ["endpoint_url"] = "https://shop.example.com/webhooks/portal",
         ["secret"] = "whsec_3q2+7w1Xb9Yk0cVt5n8Lr4Hs", ["access_token"] = "CfDJ8N3x...", ["token_type"] = "Bearer", ["expires_in"] = 3600,
