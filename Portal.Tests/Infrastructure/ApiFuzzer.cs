@@ -283,7 +283,7 @@ public sealed class ApiFuzzer
         {
             var properties = Properties(schema).ToList();
             var mutated = new Dictionary<string, string?>();
-            for (var i = random.Next(1, 4); i > 0; i--)
+            for (var i = properties.Count == 0 ? 0 : random.Next(1, 4); i > 0; i--)
             {
                 var (property, _) = properties[random.Next(properties.Count)];
                 var (label, raw) = random.Next(3) switch
