@@ -16,7 +16,7 @@ internal static class WebhooksApi
     public static void MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapApiGroup("webhook_endpoints", "Webhooks").RequireAuthorization(PortalPolicies.Merchant);
-        endpoints.MapPost("/", CreateEndpointAsync).WithName("CreateWebhookEndpoint")
+        endpoints.MapPost("/", CreateEndpointAsync).WithName("CreateWebhookEndpoint").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Add an endpoint (https URL, enabled_events from the event types or [\"*\"]). The signing secret is in this answer only.");
         endpoints.MapGet("/", ListEndpointsAsync).WithName("ListWebhookEndpoints").WithSummary("Your webhook endpoints, newest first (never their secrets).");
         endpoints.MapGet("/{endpointId}", GetEndpointAsync).WithName("GetWebhookEndpoint").WithSummary("One of your webhook endpoints.");

@@ -52,7 +52,7 @@ internal static class ApiExamples
 
     public static JsonNode? ForRequest(string contentType, IOpenApiSchema? schema, OpenApiDocument document) => contentType switch
     {
-        "application/json" when schema is not null => Build(schema, document, null, null, 0),
+        "application/json" when schema is not null && Build(schema, document, null, null, 0) is JsonObject { Count: > 0 } built => built,
         "application/json" => new JsonObject { ["id"] = "evt_1QxYz", ["type"] = "payment_intent.succeeded", ["data"] = new JsonObject { ["object"] = new JsonObject() } },
         _ => JsonValue.Create("(the file's bytes)"),
     };

@@ -84,10 +84,10 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
         var rateLimited = metadata.OfType<EnableRateLimitingAttribute>().Any();
         var idempotent = metadata.OfType<ApiRequestHeader>().Any(h => h.Name == PaymentsApi.IdempotencyKeyHeader);
 
-        if (hasBody || hasQuery || operation.Parameters.Any(p => p.In == ParameterLocation.Header))
-        {
-            AddProblem(operation, 400, "The request is invalid: a ValidationProblem names each bad field in errors.");
-        }
+        // The /api pipeline checks any body sent, read or not (size, charset, valid Unicode): 400, 413 and 415 on every operation.
+        AddProblem(operation, 400, hasBody || hasQuery || operation.Parameters.Any(p => p.In == ParameterLocation.Header)
+            ? "The request is invalid: a ValidationProblem names each bad field in errors."
+            : "A body was sent that is not valid text (the pipeline checks any body).");
 
         if (!anonymous && (merchants || staff))
         {
@@ -103,11 +103,8 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
             AddProblem(operation, 404, "No such resource, or one the caller may not see.");
         }
 
-        if (hasBody)
-        {
-            AddProblem(operation, 413, "The body is larger than this operation accepts.");
-            AddProblem(operation, 415, "The body's content type or charset is not accepted.");
-        }
+        AddProblem(operation, 413, "The body is larger than this operation accepts.");
+        AddProblem(operation, 415, "The body's content type or charset is not accepted.");
 
         if (rateLimited)
         {

@@ -52,8 +52,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints
         /// <returns>A <see cref="global::Portal.Tests.Generated.PortalApi.Models.EndpointListDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -68,8 +71,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints
             var requestInfo = ToGetRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -85,6 +91,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
@@ -105,6 +112,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints
                 { "400", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },

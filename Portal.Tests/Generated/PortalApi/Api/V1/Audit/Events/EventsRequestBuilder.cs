@@ -42,6 +42,8 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -59,6 +61,8 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
                 { "400", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

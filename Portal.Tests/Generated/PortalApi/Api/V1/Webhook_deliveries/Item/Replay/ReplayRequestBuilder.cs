@@ -39,10 +39,13 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_deliveries.Item.Replay
         /// <returns>A <see cref="global::Portal.Tests.Generated.PortalApi.Models.DeliveryDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 404 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 409 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -57,10 +60,13 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_deliveries.Item.Replay
             var requestInfo = ToPostRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "409", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };

@@ -39,9 +39,12 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints.Item.Roll_se
         /// <returns>A <see cref="global::Portal.Tests.Generated.PortalApi.Models.SecretDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -56,9 +59,12 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Webhook_endpoints.Item.Roll_se
             var requestInfo = ToPostRequestInformation(requestConfiguration);
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
+                { "400", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
