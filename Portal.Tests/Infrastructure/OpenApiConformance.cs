@@ -77,8 +77,8 @@ public sealed class OpenApiConformanceHandler(string? skipRequestValidation = nu
         var operation = server ? null : contract.Find(request.Method.Method, path);
         if (operation is null && !server)
         {
-            // The API has no such operation and says so: agreement.
-            if (status is not (404 or 405))
+            // The API has no such operation and says so (404, 405), or the /api pipeline refused the body before routing (400, 413, 415).
+            if (status is not (404 or 405 or 400 or 413 or 415))
             {
                 violations.Add($"{request.Method} {path} is not in the document, but the API answered {status}.");
             }
