@@ -40,6 +40,16 @@ if [ ! -f .tools/s3rver/node_modules/s3rver/bin/s3rver.js ]; then
 fi
 export PORTAL_S3RVER_DIR="$PWD/.tools/s3rver"
 
+# 1d. The API contract tests' third-party tools: Redocly CLI (lints the OpenAPI document) and Kiota (regenerates the client).
+if [ ! -x .tools/redocly/node_modules/.bin/redocly ]; then
+  log "Installing Redocly CLI"
+  npm install --prefix .tools/redocly @redocly/cli@2.77.0 --no-audit --no-fund --silent
+fi
+if [ ! -x .tools/kiota/kiota ]; then
+  log "Installing Kiota"
+  dotnet tool install Microsoft.OpenApi.Kiota --version 1.38.0 --tool-path .tools/kiota >/dev/null
+fi
+
 # 2. Packages and build.
 log "Restoring and building"
 dotnet restore Portal.sln --nologo -v quiet

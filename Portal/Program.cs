@@ -1,4 +1,5 @@
 using Portal.Api;
+using Portal.Api.OpenApi;
 using Portal.Auth;
 using Portal.Components;
 using Portal.Components.Account;

@@ -180,7 +180,11 @@ public sealed class ApiFuzzer
             yield return Request(op, url, "Idempotency-Key twice", Encode(body), [new("Idempotency-Key", "a"), new("Idempotency-Key", "b")]);
             var reused = "fuzz-reused-" + op.Template.GetHashCode(StringComparison.Ordinal).ToString(CultureInfo.InvariantCulture);
             yield return Request(op, url, "Idempotency-Key reused, first body", Encode(body), [new("Idempotency-Key", reused)]);
-            yield return Request(op, url, "Idempotency-Key reused, other body", Encode(body, Properties(op.BodySchema!).First().Name, "null"), [new("Idempotency-Key", reused)]);
+            // A body with no declared properties (a processor's event, read raw) has no field to change.
+            if (Properties(op.BodySchema!).Select(p => p.Name).FirstOrDefault() is { } first)
+            {
+                yield return Request(op, url, "Idempotency-Key reused, other body", Encode(body, first, "null"), [new("Idempotency-Key", reused)]);
+            }
         }
     }
 
@@ -280,7 +284,7 @@ public sealed class ApiFuzzer
         {
             var properties = Properties(schema).ToList();
             var mutated = new Dictionary<string, string?>();
-            for (var i = random.Next(1, 4); i > 0; i--)
+            for (var i = properties.Count == 0 ? 0 : random.Next(1, 4); i > 0; i--)
             {
                 var (property, _) = properties[random.Next(properties.Count)];
                 var (label, raw) = random.Next(3) switch

@@ -70,6 +70,43 @@ public class PortalFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>
+    /// A client whose every /api call is validated against the live OpenAPI document (<see cref="OpenApiConformanceHandler"/>),
+    /// innermost, so each redirect hop is checked as sent. Hides the factory's own <c>CreateClient</c> so every API test gets it.
+    /// </summary>
+    public new HttpClient CreateClient() => CreateClient(ClientOptions);
+
+    /// <inheritdoc cref="CreateClient()"/>
+    public new HttpClient CreateClient(WebApplicationFactoryClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var handlers = new List<DelegatingHandler>();
+        if (options.AllowAutoRedirect)
+        {
+            handlers.Add(new Microsoft.AspNetCore.Mvc.Testing.Handlers.RedirectHandler(options.MaxAutomaticRedirections));
+        }
+
+        if (options.HandleCookies)
+        {
+            handlers.Add(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler());
+        }
+
+        handlers.Add(new OpenApiConformanceHandler(_skipRequestValidation));
+        return CreateDefaultClient(options.BaseAddress, [.. handlers]);
+    }
+
+    private string? _skipRequestValidation;
+
+    /// <summary>
+    /// For tests that send malformed requests on purpose: their clients do not validate requests against the document (their
+    /// answers still are). Say why.
+    /// </summary>
+    public PortalFactory WithoutRequestValidation(string reason)
+    {
+        _skipRequestValidation = reason;
+        return this;
+    }
+
     /// <summary>A client on the public https address that keeps cookies and does not follow redirects (tests read them).</summary>
     public HttpClient HttpsClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(PublicBaseUrl), AllowAutoRedirect = false });

@@ -22,9 +22,13 @@ internal static class AuthApi
             .AllowAnonymous()
             .RequireRateLimiting(Portal.Web.PortalRateLimits.SignIn)
             .WithName("IssueStaffToken")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status423Locked)
             .WithSummary("Exchange a staff email, password and TOTP code for a bearer token.");
     }
 
+    [Portal.Api.OpenApi.ApiRequest]
     public sealed record TokenRequest(
         [property: Required, EmailAddress, StringLength(254)] string Email,
         [property: Required, StringLength(256)] string Password,

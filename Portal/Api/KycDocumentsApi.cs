@@ -17,13 +17,17 @@ internal static class KycDocumentsApi
     {
         var group = app.MapApiGroup("merchants/{merchantId}/documents", "KYC documents");
         group.MapGet("/", ListAsync).WithName("ListKycDocuments").WithSummary("Required documents and the state of each (missing, uploaded, accepted, rejected).");
-        group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit)).WithName("UploadKycDocument")
+        group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit))
+            .WithMetadata(new Portal.Api.OpenApi.ApiRawBody("The file itself as the raw body (not multipart): PDF, JPEG or PNG, recognised by its bytes.", true,
+                "application/pdf", "image/jpeg", "image/png", "application/octet-stream")).WithName("UploadKycDocument")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Upload a new version (PDF, JPEG or PNG, decided by the file's bytes) as the raw request body.");
         // A document URL answers 404 to anyone who may not see it, anonymous callers included: whether a merchant or a
         // version exists is not given away. The API credential is still authenticated (AllowAnonymous only skips the challenge).
-        group.MapGet("/{type}/versions/{versionId}", DownloadAsync).AllowAnonymous().WithName("DownloadKycDocument").WithSummary("One version's content (audited); 404 for anyone who may not see it.");
+        group.MapGet("/{type}/versions/{versionId}", DownloadAsync).AllowAnonymous().WithName("DownloadKycDocument")
+            .Produces(StatusCodes.Status200OK)
+            .WithMetadata(new Portal.Api.OpenApi.ApiFileResponse("The version's file, as uploaded.", "application/pdf", "image/jpeg", "image/png")).WithSummary("One version's content (audited); 404 for anyone who may not see it.");
     }
 
     public sealed record VersionDto(string VersionId, string Format, long Length, string Sha256, DateTimeOffset UploadedAt, string State, string? Reason);

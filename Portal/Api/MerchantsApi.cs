@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.ComponentModel.DataAnnotations;
+using Portal.Api.OpenApi;
 using Portal.Auth;
 using Portal.Core;
 using Portal.Core.Merchants;
@@ -13,6 +15,7 @@ internal static class MerchantsApi
     {
         var group = app.MapApiGroup("merchants", "Merchants");
         group.MapPost("/", RegisterAsync).RequireAuthorization(PortalPolicies.MerchantOrAdmin).WithName("RegisterMerchant")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Register a merchant (a merchant key registers its own business; admins register new ones, Compliance is read-only). 409 if the CAC number is taken.");
         group.MapGet("/", ListAsync).RequireAuthorization(PortalPolicies.Admin).WithName("ListMerchants")
             .WithSummary("Merchants newest first (or by name with name_prefix), cursor-paged, filterable by status and exact CAC number.");
@@ -20,13 +23,14 @@ internal static class MerchantsApi
             .WithSummary("One merchant with its contact and owner details. Merchants can read only their own.");
     }
 
-    public sealed record RegisterBody(string? BusinessName, string? CacNumber, string? ContactEmail);
+    [ApiRequest]
+    public sealed record RegisterBody([property: Required] string? BusinessName, [property: Required] string? CacNumber, [property: Required] string? ContactEmail);
 
     public sealed record CreatedBody(string MerchantId, DateTimeOffset CreatedDate, string Status);
 
     public sealed record SummaryDto(string MerchantId, string BusinessName, string CacNumber, string Status, DateTimeOffset CreatedDate, DateTimeOffset UpdatedDate);
 
-    public sealed record ListBody(IReadOnlyList<SummaryDto> Data, int Count, string? NextCursor);
+    public sealed record MerchantList(IReadOnlyList<SummaryDto> Data, int Count, string? NextCursor);
 
     public sealed record OwnerDto(string Name, DateOnly DateOfBirth, string Nationality, decimal OwnershipPercent);
 
@@ -49,7 +53,7 @@ internal static class MerchantsApi
         return TypedResults.Created($"/api/v1/merchants/{m.DisplayId}", new CreatedBody(m.DisplayId, m.CreatedAt, Status(m.Status)));
     }
 
-    internal static async Task<Results<Ok<ListBody>, ValidationProblem, ProblemHttpResult>> ListAsync(
+    internal static async Task<Results<Ok<MerchantList>, ValidationProblem, ProblemHttpResult>> ListAsync(
         HttpContext context, MerchantService merchants, string? limit, string? cursor, string? status, string? cac_number, string? name_prefix, CancellationToken cancellationToken)
     {
         // limit and status arrive as strings so that "abc" or "-1" are a named 400, not a framework error.
@@ -82,7 +86,7 @@ internal static class MerchantsApi
         }
 
         var items = listing.Items.Select(m => new SummaryDto(new MerchantId(m.Id).ToString(), m.BusinessName, m.CacNumber, Status(m.Status), m.CreatedAt, m.UpdatedAt)).ToList();
-        return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
+        return TypedResults.Ok(new MerchantList(items, items.Count, listing.NextCursor));
     }
 
     internal static async Task<Results<Ok<MerchantDto>, ProblemHttpResult>> GetAsync(string merchantId, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using System.ComponentModel.DataAnnotations;
+using Portal.Api.OpenApi;
 using Portal.Auth;
 using Portal.Core;
 using Portal.Core.Payments;
@@ -27,6 +29,7 @@ internal static class PaymentsApi
         var group = app.MapApiGroup("payments", "Payments");
         group.MapPost("/", InitiateAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("CreatePayment")
             .Accepts<PaymentBody>("application/json")
+            .WithMetadata(ApiHeaders.IdempotencyKey)
             .Produces<PaymentDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -36,12 +39,14 @@ internal static class PaymentsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Create a payment with a payment-method token. Send an Idempotency-Key header; a replay returns the original answer with Idempotent-Replayed: true.");
         group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
+            .ProducesValidationProblem()
             .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
         group.MapGet("/{paymentId}", GetAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("GetPayment")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One payment with its fraud factors. Merchants can read only their own.");
         group.MapPost("/{paymentId}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
             .Accepts<RefundBody>("application/json")
+            .WithMetadata(ApiHeaders.IdempotencyKey)
             .Produces<RefundDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -52,9 +57,12 @@ internal static class PaymentsApi
             .WithSummary("Refund all (no amount) or part of a payment, never above what is left. Idempotent per Idempotency-Key (without one, per payment and amount).");
     }
 
-    public sealed record PaymentBody(long? Amount, string? Currency, string? CustomerId, string? PaymentMethod, string? OrderId, string? DeviceId, string? IpAddress,
+    [ApiRequest]
+    public sealed record PaymentBody([property: Required] long? Amount, [property: Required] string? Currency, [property: Required] string? CustomerId,
+        [property: Required] string? PaymentMethod, string? OrderId, string? DeviceId, string? IpAddress,
         string? Country, Dictionary<string, string>? Metadata);
 
+    [ApiRequest]
     public sealed record RefundBody(long? Amount, string? Reason);
 
     public sealed record FraudFactorDto(string Rule, int Weight, string Detail);
@@ -69,7 +77,7 @@ internal static class PaymentsApi
     public sealed record RefundDto(string Id, string Object, string PaymentId, long Amount, string Currency, string? Reason, string PaymentStatus, long PaymentRefundedAmount,
         DateTimeOffset Created);
 
-    public sealed record ListBody(IReadOnlyList<PaymentDto> Data, int Count, string? NextCursor);
+    public sealed record PaymentList(IReadOnlyList<PaymentDto> Data, int Count, string? NextCursor);
 
     internal static async Task<Results<Created<PaymentDto>, ValidationProblem, ProblemHttpResult>> InitiateAsync(HttpContext context, InitiatePayment payments,
         IOptions<JsonOptions> json, LatencyRecorder latency, PaymentRateLimiter limiter, CancellationToken cancellationToken)
@@ -152,7 +160,7 @@ internal static class PaymentsApi
         return Created(context, answer.Replayed, null, ToDto(answer.Refund, answer.Payment));
     }
 
-    internal static async Task<Results<Ok<ListBody>, ValidationProblem>> ListAsync(HttpContext context, PaymentQueries payments, string? limit, string? cursor,
+    internal static async Task<Results<Ok<PaymentList>, ValidationProblem>> ListAsync(HttpContext context, PaymentQueries payments, string? limit, string? cursor,
         string? status, string? customer_id, string? merchant_id, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -201,7 +209,7 @@ internal static class PaymentsApi
         }
 
         var items = listing.Items.Select(ToDto).ToList();
-        return TypedResults.Ok(new ListBody(items, items.Count, listing.NextCursor));
+        return TypedResults.Ok(new PaymentList(items, items.Count, listing.NextCursor));
     }
 
     internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(string paymentId, HttpContext context, PaymentQueries payments,

@@ -23,6 +23,10 @@ internal static class StripeWebhooksApi
             .WithMetadata(new LargeBody(MaxBodyBytes))
             .WithTags("Processor webhooks")
             .WithName("ReceiveStripeWebhook")
+            .WithMetadata(Portal.Api.OpenApi.ApiHeaders.StripeSignature)
+            .WithMetadata(new Portal.Api.OpenApi.ApiRawBody("A Stripe event, exactly as Stripe sent it (the signature covers these bytes).", false, "application/json"))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Stripe event delivery, verified by its Stripe-Signature header (timestamped HMAC-SHA256, 5 minutes tolerance).");
     }
 

@@ -12,8 +12,10 @@ internal static class UsersApi
             .RequireAuthorization(PortalPolicies.Admin)
             .MapPut("/{userId}/roles", SetRolesAsync)
             .WithName("SetUserRoles")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Replace a user's roles (Merchant, Admin, Compliance).");
 
+    [Portal.Api.OpenApi.ApiRequest]
     public sealed record SetRolesRequest([property: Required, MaxLength(3)] IReadOnlyList<string> Roles);
 
     public sealed record RolesResponse(string UserId, IReadOnlyList<string> Roles);

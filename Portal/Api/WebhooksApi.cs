@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.ComponentModel.DataAnnotations;
+using Portal.Api.OpenApi;
 using Portal.Auth;
 using Portal.Core;
 using Portal.Core.Security;
@@ -15,7 +17,7 @@ internal static class WebhooksApi
     public static void MapWebhooksApi(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapApiGroup("webhook_endpoints", "Webhooks").RequireAuthorization(PortalPolicies.Merchant);
-        endpoints.MapPost("/", CreateEndpointAsync).WithName("CreateWebhookEndpoint")
+        endpoints.MapPost("/", CreateEndpointAsync).WithName("CreateWebhookEndpoint").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Add an endpoint (https URL, enabled_events from the event types or [\"*\"]). The signing secret is in this answer only.");
         endpoints.MapGet("/", ListEndpointsAsync).WithName("ListWebhookEndpoints").WithSummary("Your webhook endpoints, newest first (never their secrets).");
         endpoints.MapGet("/{endpointId}", GetEndpointAsync).WithName("GetWebhookEndpoint").WithSummary("One of your webhook endpoints.");
@@ -29,13 +31,15 @@ internal static class WebhooksApi
         deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries")
             .WithSummary("Your deliveries newest first, cursor-paged, filterable by event_id, endpoint_id and status (pending, succeeded, failed).");
         deliveries.MapGet("/{deliveryId}", GetDeliveryAsync).WithName("GetWebhookDelivery").WithSummary("One delivery with every attempt.");
-        deliveries.MapPost("/{deliveryId}/replay", ReplayAsync).WithName("ReplayWebhookDelivery")
+        deliveries.MapPost("/{deliveryId}/replay", ReplayAsync).WithName("ReplayWebhookDelivery").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Send the delivery again now, recorded as a new (manual) attempt; the answer has the attempt.");
     }
 
-    public sealed record CreateEndpointBody(string? Url, IReadOnlyList<string>? EnabledEvents, string? Description, bool? Enabled);
+    [ApiRequest]
+    public sealed record CreateEndpointBody([property: Required] string? Url, [property: Required] IReadOnlyList<string>? EnabledEvents, string? Description, bool? Enabled);
 
-    public sealed record UpdateEndpointBody(bool? Enabled);
+    [ApiRequest]
+    public sealed record UpdateEndpointBody([property: Required] bool? Enabled);
 
     public sealed record EndpointDto(string Id, string Url, string? Description, IReadOnlyList<string> EnabledEvents, bool Enabled, DateTimeOffset Created, string? Secret = null);
 

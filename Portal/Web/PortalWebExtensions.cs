@@ -5,7 +5,7 @@ using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 using Portal.Components;
 using Portal.Components.Account;
-using Scalar.AspNetCore;
+using Portal.Api.OpenApi;
 
 namespace Portal.Web;
 
@@ -45,7 +45,7 @@ internal static class PortalWebExtensions
         });
         services.AddSingleton<StorageHealthCheck>(); // one instance, so its short cache holds across requests
         services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
-        services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentTransformer>());
+        services.AddPortalOpenApi();
         return services;
     }
 
@@ -115,11 +115,5 @@ internal static class PortalWebExtensions
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthReports.WriteAsync }).AllowAnonymous();
-    }
-
-    public static void MapPortalApiReference(this WebApplication app)
-    {
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/reference", o => o.WithTitle("Merchant Portal API")).AllowAnonymous();
     }
 }
