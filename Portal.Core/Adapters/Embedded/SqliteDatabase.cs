@@ -76,6 +76,13 @@ internal sealed class SqliteDatabase
     /// A pooled connection for reads only: no per-open PRAGMAs (a WAL reader never waits for the writer, and the
     /// synchronous and foreign-key settings only matter when writing), which keeps hot read paths to one statement.
     /// </summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
     public async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
