@@ -90,8 +90,10 @@ public static class PortalCoreServiceCollectionExtensions
     private static SqliteDatabase OpenDatabase(IServiceProvider services, string key)
     {
         var schema = EmbeddedSchemas.All[key];
+        var busy = services.GetRequiredService<IOptions<EmbeddedWriterOptions>>().Value.BusyTimeoutSeconds;
         return new SqliteDatabase(
-            services.GetRequiredService<EmbeddedDataFolder>().File(schema.FileName), schema, services.GetRequiredService<ILogger<SqliteDatabase>>());
+            services.GetRequiredService<EmbeddedDataFolder>().File(schema.FileName), schema, services.GetRequiredService<ILogger<SqliteDatabase>>(),
+            busy is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
     }
 }
 

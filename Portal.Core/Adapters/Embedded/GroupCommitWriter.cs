@@ -347,5 +347,9 @@ public sealed class EmbeddedWriterOptions
     [System.ComponentModel.DataAnnotations.Range(1, 60)]
     public int RetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>How long a statement waits for a lock before its store counts as unavailable (503); unset: 5 s for writes, 30 s in all.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 600)]
+    public int? BusyTimeoutSeconds { get; set; }
+
     internal GroupCommitOptions ToWriter() => new() { Capacity = WriteQueueCapacity, RetryAfter = TimeSpan.FromSeconds(RetryAfterSeconds) };
 }
