@@ -26,7 +26,8 @@ pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$data"' EXIT
 until curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; do kill -0 $pid 2>/dev/null || { echo "portal did not start:"; tail -5 "$data/portal.log"; exit 1; }; sleep 0.3; done
 until curl -sf "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.2; done
-key=$(grep -o 'sk_test_[A-Za-z0-9]*' "$data/portal.log" | head -1)
+for _ in $(seq 100); do grep -q 'sk_test_' "$data/portal.log" && break; sleep 0.3; done # the demo seeding may log after ready
+key=$(grep -o 'sk_test_[A-Za-z0-9]*' "$data/portal.log" | head -1 || true)
 [ -n "$key" ] || { echo "no demo API key in the start-up output"; exit 1; }
 
 lua() { # $1: path

@@ -220,7 +220,7 @@ internal sealed class GroupCommitWriter<TWork, TResult> : IAsyncDisposable
         {
             action();
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is StorageUnavailableException or SqliteException or IOException or UnauthorizedAccessException)
         {
             _logger.LogWarning(ex, "{Store} writer upkeep failed; it is tried again after a later batch", _store);
         }
@@ -248,8 +248,9 @@ internal sealed class GroupCommitWriter<TWork, TResult> : IAsyncDisposable
                     command.ExecuteNonQuery();
                     checkpointed = committed;
                 }
-                catch (SqliteException ex)
+                catch (Exception ex) when (ex is StorageUnavailableException or SqliteException or IOException)
                 {
+                    // A thread of its own: nothing may escape it (an unhandled exception would end the process).
                     _logger.LogWarning(ex, "{Store} checkpoint failed; retried later", _store);
                     connection?.Dispose();
                     connection = null;
