@@ -52,6 +52,7 @@ public static class PortalCoreServiceCollectionExtensions
     public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services)
     {
         services.AddSingleton<EmbeddedDataFolder>();
+        services.AddOptions<EmbeddedWriterOptions>().BindConfiguration(EmbeddedWriterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, EmbeddedKeyPathValidator>();
         services.AddSingleton<IKeyRing>(sp => KeyCustody.OpenKeyRing(sp.GetRequiredService<EmbeddedDataFolder>()));
         services.AddKeyedSingleton("audit", (sp, key) => OpenDatabase(sp, (string)key!));
@@ -60,14 +61,18 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredKeyedService<SqliteDatabase>("audit"),
             sp.GetRequiredService<AuditChain>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SqliteAuditLog>>()));
+            sp.GetRequiredService<ILogger<SqliteAuditLog>>(),
+            Writer(sp)));
         services.AddKeyedSingleton("payments", (sp, key) => OpenDatabase(sp, (string)key!));
         services.AddSingleton(sp => new SqlitePaymentStore(
-            sp.GetRequiredKeyedService<SqliteDatabase>("payments"), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqlitePaymentStore>>()));
+            sp.GetRequiredKeyedService<SqliteDatabase>("payments"), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqlitePaymentStore>>(),
+            Writer(sp)));
         services.AddSingleton<Payments.IPaymentStore>(sp => sp.GetRequiredService<SqlitePaymentStore>());
         services.AddSingleton<Payments.IEventOutbox>(sp => sp.GetRequiredService<SqlitePaymentStore>());
         services.AddSingleton<IApiKeyStore>(sp => new SqliteApiKeyStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
-        services.AddSingleton<Merchants.IMerchantStore>(sp => new SqliteMerchantStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton(sp => new SqliteMerchantStore(
+            sp.GetRequiredKeyedService<SqliteDatabase>("portal"), sp.GetRequiredService<ILogger<SqliteMerchantStore>>(), Writer(sp)));
+        services.AddSingleton<Merchants.IMerchantStore>(sp => sp.GetRequiredService<SqliteMerchantStore>());
         services.AddSingleton<Kyc.IKycDocumentRecords>(sp => new SqliteKycDocumentRecords(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
         services.AddSingleton<Payments.IProcessedWebhookEvents>(sp => new SqliteProcessedWebhookEvents(sp.GetRequiredKeyedService<SqliteDatabase>("portal"), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Webhooks.IWebhookStore>(sp => new SqliteWebhookStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
@@ -82,12 +87,17 @@ public static class PortalCoreServiceCollectionExtensions
         return services;
     }
 
+    private static GroupCommitOptions Writer(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<EmbeddedWriterOptions>>().Value.ToWriter();
+
     /// <summary>Opening a database brings it to the latest schema version (<see cref="EmbeddedSchemas"/>).</summary>
     private static SqliteDatabase OpenDatabase(IServiceProvider services, string key)
     {
         var schema = EmbeddedSchemas.All[key];
+        var busy = services.GetRequiredService<IOptions<EmbeddedWriterOptions>>().Value.BusyTimeoutSeconds;
         return new SqliteDatabase(
-            services.GetRequiredService<EmbeddedDataFolder>().File(schema.FileName), schema, services.GetRequiredService<ILogger<SqliteDatabase>>());
+            services.GetRequiredService<EmbeddedDataFolder>().File(schema.FileName), schema, services.GetRequiredService<ILogger<SqliteDatabase>>(),
+            busy is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
     }
 }
 

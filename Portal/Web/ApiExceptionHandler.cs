@@ -5,6 +5,7 @@ namespace Portal.Web;
 
 /// <summary>
 /// The unexpected, on the API: a 500 problem with a trace id and nothing else (no exception text, which could carry data).
+/// Storage that is busy (a full write queue) or unavailable is a 503 problem with Retry-After, not a 500.
 /// Bad request bodies (malformed JSON, wrong types) arrive here as <see cref="BadHttpRequestException"/> and become 400s.
 /// Pages fall through to the /error page.
 /// </summary>
@@ -25,14 +26,26 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogg
                 (413, "Request body too large", "The request body is larger than this endpoint accepts."),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => (415, "Unsupported media type", RequestCharset.Problem),
             BadHttpRequestException bad => (bad.StatusCode, "Invalid request", BodyProblem(bad)),
+            Core.StorageBusyException => (503, "Busy, try again", "The service is taking more writes than it can queue right now. Retry after the time in the Retry-After header."),
+            Core.StorageUnavailableException => (503, "Storage unavailable", "The service's storage did not answer in time. Retry in a few seconds."),
             _ => (500, "Something went wrong", "The request failed on our side. Quote the trace id if you contact support."),
         };
-        if (status >= 500)
+        if (status == 500)
         {
             logger.LogError(exception, "Unhandled API error on {Method} {Path}", httpContext.Request.Method, path);
         }
+        else if (status == 503)
+        {
+            logger.LogWarning("API request {Method} {Path} answered 503: {Reason}", httpContext.Request.Method, path, exception.Message);
+        }
 
         httpContext.Response.StatusCode = status;
+        if (status == 503)
+        {
+            var retryAfter = exception is Core.StorageBusyException busy ? busy.RetryAfter : TimeSpan.FromSeconds(5);
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

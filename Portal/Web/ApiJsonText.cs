@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Portal.Core.Security;
 
 namespace Portal.Web;
@@ -7,6 +9,9 @@ namespace Portal.Web;
 /// is a 400 naming the field, checked here once for every endpoint before any binds, hashes or stores the body (it made
 /// POST /api/v1/payments answer 500, and would break the encoders and hashes downstream). Broken JSON is left to the
 /// endpoint, which reports it as it always has.
+/// The body is read once into one pooled buffer, handed on from it and returned to the pool after the request. A body of
+/// ASCII without a \u escape (every ordinary API request) cannot hold either problem: one vectorised scan clears it, and
+/// only other bodies are walked token by token to name the field.
 /// </summary>
 internal static class ApiJsonText
 {
@@ -14,25 +19,67 @@ internal static class ApiJsonText
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api") && c.Request.HasJsonContentType(), api => api.Use(async (context, next) =>
         {
             // The body is within the API's size limit (ApiBodyLimit runs first), so it is read whole and handed on as a copy.
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            if (buffer.Length > 0 && FirstInvalidField(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)) is { } field)
+            var (buffer, length) = await ReadAsync(context.Request, context.RequestAborted);
+            try
             {
-                var errors = new Dictionary<string, string[]>
+                if (length > 0 && FirstInvalidField(buffer.AsSpan(0, length)) is { } field)
                 {
-                    [field.Length == 0 ? "body" : field] = ["This is not valid Unicode text: it holds a lone surrogate (such as \\ud800) or bytes that are not UTF-8."],
-                };
-                await TypedResults.ValidationProblem(errors, title: "The request has invalid fields").ExecuteAsync(context);
-                return;
-            }
+                    var errors = new Dictionary<string, string[]>
+                    {
+                        [field.Length == 0 ? "body" : field] = ["This is not valid Unicode text: it holds a lone surrogate (such as \\ud800) or bytes that are not UTF-8."],
+                    };
+                    await TypedResults.ValidationProblem(errors, title: "The request has invalid fields").ExecuteAsync(context);
+                    return;
+                }
 
-            buffer.Position = 0;
-            context.Request.Body = buffer;
-            await next();
+                context.Request.Body = new MemoryStream(buffer, 0, length, writable: false);
+                await next();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }));
+
+    private static async Task<(byte[] Buffer, int Length)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= ApiBodyLimit.DefaultMaxBytes ? (int)request.ContentLength.Value + 1 : 4096);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
 
     private static string? FirstInvalidField(ReadOnlySpan<byte> body)
     {
+        if (Ascii.IsValid(body) && body.IndexOf("\\u"u8) < 0)
+        {
+            return null; // ASCII is UTF-8, and a lone surrogate can only be written as a \u escape
+        }
+
         try
         {
             return JsonTexts.Read(body).Where(t => !t.IsValidUnicode).Select(t => t.Field).FirstOrDefault();

@@ -59,7 +59,7 @@ internal sealed class StorageHealthCheck(IStorageProbe stores, Microsoft.EntityF
                 unreachable.Add("identity");
             }
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is Core.StorageUnavailableException or System.Data.Common.DbException or IOException) // the identity store is EF Core: its engine-neutral DbException
         {
             unreachable.Add("identity");
         }

@@ -32,6 +32,8 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     // with TransactionConflict rather than queued; the SDK does not retry it, so we do, briefly.
     private const int MaxTransactionAttempts = 10;
 
+    internal const string StoreName = "merchants";
+
     private readonly IAmazonDynamoDB _client;
     private readonly string _table;
 
@@ -138,7 +140,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
 
     public async Task<MerchantRecord?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        var response = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = MerchantKey(id), ConsistentRead = true }, cancellationToken);
+        var response = await DynamoErrors.Guard(_client.GetItemAsync(new GetItemRequest { TableName = _table, Key = MerchantKey(id), ConsistentRead = true }, cancellationToken), StoreName, cancellationToken);
         return response.Item is { Count: > 0 } item ? ToRecord(item) : null;
     }
 
@@ -274,13 +276,13 @@ internal sealed class DynamoMerchantStore : IMerchantStore
 
     public async Task<IReadOnlyDictionary<MerchantStatus, long>> CountByStatusAsync(CancellationToken cancellationToken)
     {
-        var response = await _client.QueryAsync(new QueryRequest
+        var response = await DynamoErrors.Guard(_client.QueryAsync(new QueryRequest
         {
             TableName = _table,
             KeyConditionExpression = "pk = :pk",
             ExpressionAttributeValues = new() { [":pk"] = Text(CounterPk) },
             ConsistentRead = true,
-        }, cancellationToken);
+        }, cancellationToken), StoreName, cancellationToken);
         var counts = new Dictionary<MerchantStatus, long>();
         foreach (var item in response.Items ?? [])
         {
@@ -306,7 +308,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         var entries = new List<MerchantHistoryEntry>();
         do
         {
-            var response = await _client.QueryAsync(request, cancellationToken);
+            var response = await DynamoErrors.Guard(_client.QueryAsync(request, cancellationToken), StoreName, cancellationToken);
             entries.AddRange((response.Items ?? []).Select(item => new MerchantHistoryEntry(id, Time(item["at"]), item["actor"].S, OptionalText(item, "actor_role"),
                 item["change"].S, Enum.Parse<MerchantStatus>(item["status"].S), OptionalText(item, "note"))));
             request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
@@ -329,7 +331,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         do
         {
             request.Limit = request.FilterExpression is null ? wanted - rows.Count : Math.Max(wanted, 100);
-            var response = await _client.QueryAsync(request, cancellationToken);
+            var response = await DynamoErrors.Guard(_client.QueryAsync(request, cancellationToken), StoreName, cancellationToken);
             rows.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -355,7 +357,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
             {
                 // A token per attempt makes the SDK's own retries of this call (after a timeout, say) idempotent: a
                 // transaction that did commit is not replayed into a spurious DuplicateId.
-                await _client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString() }, cancellationToken);
+                await DynamoErrors.Guard(_client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString() }, cancellationToken), StoreName, cancellationToken);
                 return null;
             }
             catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons)
@@ -379,7 +381,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
 
     private async Task<MerchantPage> ListByCacAsync(MerchantListQuery query, CancellationToken cancellationToken)
     {
-        var guard = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key($"CAC#{query.CacNumber}", GuardSk), ConsistentRead = true }, cancellationToken);
+        var guard = await DynamoErrors.Guard(_client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key($"CAC#{query.CacNumber}", GuardSk), ConsistentRead = true }, cancellationToken), StoreName, cancellationToken);
         if (guard.Item is not { Count: > 0 })
         {
             return new MerchantPage([], null);

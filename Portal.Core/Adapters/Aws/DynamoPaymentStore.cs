@@ -50,6 +50,8 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
     // Twenty concurrent payments for one customer take turns on its profile: each round lets at least one through.
     private const int MaxWriteAttempts = 60;
 
+    internal const string StoreName = "payments";
+
     private readonly IAmazonDynamoDB _client;
     private readonly string _table;
     private readonly TimeProvider _time;
@@ -249,7 +251,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
                 ScanIndexForward = true,
                 Limit = max,
             };
-            var response = await _client.QueryAsync(request, cancellationToken);
+            var response = await DynamoErrors.Guard(_client.QueryAsync(request, cancellationToken), StoreName, cancellationToken);
             return response.Items ?? [];
         }));
         return parts.SelectMany(p => p).OrderBy(i => i["event_key"].S, StringComparer.Ordinal).Take(max).Select(ToEvent).ToList();
@@ -265,14 +267,14 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
             {
                 // Removing the index key takes the event out of the sparse pending index; the condition keeps an unknown id from
                 // creating an item.
-                await _client.UpdateItemAsync(new UpdateItemRequest
+                await DynamoErrors.Guard(_client.UpdateItemAsync(new UpdateItemRequest
                 {
                     TableName = _table,
                     Key = EventKey(id),
                     UpdateExpression = "REMOVE outbox_shard SET dispatched_at = if_not_exists(dispatched_at, :at)",
                     ConditionExpression = "attribute_exists(pk)",
                     ExpressionAttributeValues = new() { [":at"] = dispatchedAt },
-                }, token);
+                }, token), StoreName, CancellationToken.None);
             }
             catch (ConditionalCheckFailedException)
             {
@@ -457,7 +459,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         {
             // A token per attempt makes the SDK's own retries of this call idempotent: a transaction that did commit is not
             // replayed into a spurious IdempotencyKeyExists.
-            await _client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString() }, cancellationToken);
+            await DynamoErrors.Guard(_client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString() }, cancellationToken), StoreName, cancellationToken);
             return null;
         }
         catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons)
@@ -502,7 +504,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         do
         {
             request.Limit = filters.Count == 0 ? wanted - rows.Count : Math.Max(wanted, 100);
-            var response = await _client.QueryAsync(request, cancellationToken);
+            var response = await DynamoErrors.Guard(_client.QueryAsync(request, cancellationToken), StoreName, cancellationToken);
             rows.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -516,7 +518,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         var items = new List<Dictionary<string, AttributeValue>>();
         do
         {
-            var response = await _client.QueryAsync(request, cancellationToken);
+            var response = await DynamoErrors.Guard(_client.QueryAsync(request, cancellationToken), StoreName, cancellationToken);
             items.AddRange(response.Items ?? []);
             request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -527,7 +529,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
 
     private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Dictionary<string, AttributeValue> key, CancellationToken cancellationToken)
     {
-        var response = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = key, ConsistentRead = true }, cancellationToken);
+        var response = await DynamoErrors.Guard(_client.GetItemAsync(new GetItemRequest { TableName = _table, Key = key, ConsistentRead = true }, cancellationToken), StoreName, cancellationToken);
         return response.Item is { Count: > 0 } item ? item : null;
     }
 

@@ -27,7 +27,7 @@ internal sealed class EmbeddedStorageProbe(
                 command.CommandText = "PRAGMA schema_version";
                 await command.ExecuteScalarAsync(cancellationToken);
             }
-            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is StorageUnavailableException or SqliteException or IOException or UnauthorizedAccessException)
             {
                 unreachable.Add(name);
             }

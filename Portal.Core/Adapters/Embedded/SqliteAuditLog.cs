@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Audit;
@@ -7,21 +6,20 @@ using Portal.Core.Audit;
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
-/// The embedded audit log: one writer appends queued events in small batches (group commit), each batch one
-/// transaction, and answers every caller only after its batch is durable. A single writer also makes the chain
-/// order unambiguous. The signed head is written beside the database after each batch.
+/// The embedded audit log: the shared <see cref="GroupCommitWriter{TWork, TResult}"/> appends queued events in batches
+/// (group commit), each batch one transaction, and answers every caller only after its batch is durable. A single writer
+/// also makes the chain order unambiguous. The signed head is written beside the database after each batch.
 /// </summary>
 internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
 {
-    private const int MaxBatch = 256;
+    internal const string StoreName = "audit";
 
     private readonly SqliteDatabase _db;
     private readonly AuditChain _chain;
     private readonly TimeProvider _clock;
     private readonly ILogger<SqliteAuditLog> _logger;
     private readonly string _headPath;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly GroupCommitWriter<Pending, AuditEvent> _writer;
     private readonly Lock _headGate = new();
     private long _lastSequence;
     private string _lastHash = AuditChain.GenesisHash;
@@ -48,7 +46,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
         """;
 
-    public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger)
+    public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
         _chain = chain;
@@ -57,21 +55,16 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         _headPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db.Path))!, "audit.head.json");
         LoadTail();
         WarnIfHeadDisagrees();
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = new GroupCommitWriter<Pending, AuditEvent>(StoreName, db, Commit, logger, writerOptions,
+            failed: _ => LoadTail()); // the transaction rolled back: continue the chain from what is stored
     }
 
     public Task<AuditEvent> AppendAsync(Actor actor, AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(entry);
-        var pending = new Pending(actor, entry, new TaskCompletionSource<AuditEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new InvalidOperationException("The audit log is shutting down.");
-        }
-
         // The caller may stop waiting, but the event is still written: an audit record is never dropped half-way.
-        return pending.Completion.Task.WaitAsync(cancellationToken);
+        return _writer.WriteAsync(new Pending(actor, entry), cancellationToken);
     }
 
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
@@ -158,11 +151,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _writer;
-    }
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
     private const string Columns =
         "sequence, id, occurred_at, actor_id, actor_name, actor_role, action, target, source_ip, outcome, detail, previous_hash, hash";
@@ -219,57 +208,22 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void Commit(WriteSession session, IReadOnlyList<Pending> batch, AuditEvent[] written)
     {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            try
-            {
-                var written = Commit(batch);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(written[i]);
-                }
-            }
-            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
-            {
-                _logger.LogError(ex, "Audit batch of {Count} events could not be written", batch.Count);
-                foreach (var item in batch)
-                {
-                    item.Completion.TrySetException(ex);
-                }
-
-                LoadTail(); // the transaction rolled back: continue the chain from what is stored
-            }
-        }
-    }
-
-    private List<AuditEvent> Commit(List<Pending> batch)
-    {
-        var written = new List<AuditEvent>(batch.Count);
         var sequence = _lastSequence;
         var previous = _lastHash;
         // Millisecond precision: the stored form, so the hash recomputes exactly.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
-        using var connection = _db.Open();
-        using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO audit_events ({Columns}) VALUES ($seq, $id, $at, $actor_id, $actor_name, $actor_role, $action, $target, $ip, $outcome, $detail, $prev, $hash)";
-        foreach (var name in new[] { "$seq", "$id", "$at", "$actor_id", "$actor_name", "$actor_role", "$action", "$target", "$ip", "$outcome", "$detail", "$prev", "$hash" })
+        using var transaction = session.Begin();
+        var insert = session.Statement($"INSERT INTO audit_events ({Columns}) VALUES ($seq, $id, $at, $actor_id, $actor_name, $actor_role, $action, $target, $ip, $outcome, $detail, $prev, $hash)");
+        foreach (var name in ParameterNames)
         {
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
-        foreach (var (actor, entry, _) in batch)
+        for (var n = 0; n < batch.Count; n++)
         {
+            var (actor, entry) = batch[n];
             sequence++;
             var unhashed = new AuditEvent(sequence, Guid.CreateVersion7(now), now, actor.UserId, actor.Name, actor.Role,
                 entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "");
@@ -282,7 +236,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
             }
 
             insert.ExecuteNonQuery();
-            written.Add(e);
+            written[n] = e;
             previous = e.Hash;
         }
 
@@ -294,8 +248,9 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
 
         _lastSequence = sequence;
         _lastHash = previous;
-        return written;
     }
+
+    private static readonly string[] ParameterNames = ["$seq", "$id", "$at", "$actor_id", "$actor_name", "$actor_role", "$action", "$target", "$ip", "$outcome", "$detail", "$prev", "$hash"];
 
     private void WriteHead(AuditHead head) =>
         PrivateFiles.WriteAtomically(_headPath, JsonSerializer.SerializeToUtf8Bytes(head), overwrite: true);
@@ -303,5 +258,5 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     private AuditHead? ReadHead() =>
         File.Exists(_headPath) ? JsonSerializer.Deserialize<AuditHead>(File.ReadAllText(_headPath)) : null;
 
-    private sealed record Pending(Actor Actor, AuditEntry Entry, TaskCompletionSource<AuditEvent> Completion);
+    private sealed record Pending(Actor Actor, AuditEntry Entry);
 }

@@ -9,6 +9,7 @@ namespace Portal.Core.Adapters.Embedded;
 /// commit syncs the WAL to disk before it returns, so an acknowledged write (a payment, its idempotency record, an
 /// audit event) survives a power loss, not only a process kill. The hot writers (payments, audit) commit in batches,
 /// so one sync is shared by every write in the batch.
+/// Its connections translate SQLite's unavailability errors into <see cref="StorageUnavailableException"/> (<see cref="StorageConnection"/>).
 /// Opening it brings its schema to the latest version (<see cref="SqliteMigrations"/>); a file from a newer release is
 /// refused before anything writes to it.
 /// </summary>
@@ -16,7 +17,13 @@ internal sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
-    public SqliteDatabase(string path, SqliteSchema schema, ILogger? logger = null)
+    private readonly string _store;
+
+    /// <param name="path">The file.</param>
+    /// <param name="schema">Its tables, brought to the latest version on open.</param>
+    /// <param name="logger">Migration progress.</param>
+    /// <param name="busyTimeout">How long a statement waits for a lock before the store counts as unavailable (tests shorten it).</param>
+    public SqliteDatabase(string path, SqliteSchema schema, ILogger? logger = null, TimeSpan? busyTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         SqliteMigrations.RefuseIfNewer(path, schema);
@@ -28,8 +35,10 @@ internal sealed class SqliteDatabase
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = (int)Math.Ceiling((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds),
         }.ToString();
+        _store = System.IO.Path.GetFileNameWithoutExtension(path);
+        _busyPragma = $"PRAGMA busy_timeout={(int)(busyTimeout ?? TimeSpan.FromSeconds(5)).TotalMilliseconds}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
         using var connection = Open();
         using (var command = connection.CreateCommand())
         {
@@ -40,14 +49,18 @@ internal sealed class SqliteDatabase
         SqliteMigrations.Migrate(connection, path, schema, logger ?? NullLogger.Instance);
     }
 
+    private readonly string _busyPragma;
+
     public string Path { get; }
+
+    private StorageConnection Create() => new StorageConnection(_connectionString, _store);
 
     public SqliteConnection Open()
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = Create();
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        command.CommandText = _busyPragma;
         command.ExecuteNonQuery();
         return connection;
     }
@@ -64,10 +77,10 @@ internal sealed class SqliteDatabase
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = Create();
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        command.CommandText = _busyPragma;
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
@@ -76,9 +89,16 @@ internal sealed class SqliteDatabase
     /// A pooled connection for reads only: no per-open PRAGMAs (a WAL reader never waits for the writer, and the
     /// synchronous and foreign-key settings only matter when writing), which keeps hot read paths to one statement.
     /// </summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = Create();
+        connection.Open();
+        return connection;
+    }
+
     public async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = Create();
         await connection.OpenAsync(cancellationToken);
         return connection;
     }

@@ -1,14 +1,19 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Core.Merchants;
 
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
 /// Merchants in SQLite. The CAC number's uniqueness is a unique index (atomic under concurrent inserts); every list
-/// query is served from an index in keyset order, so a page costs the same at 1k and 1M rows.
+/// query is served from an index in keyset order, so a page costs the same at 1k and 1M rows. Registrations and updates
+/// go through the shared <see cref="GroupCommitWriter{TWork, TResult}"/>: one sync per batch, each write in its own savepoint.
 /// </summary>
-internal sealed class SqliteMerchantStore : IMerchantStore
+internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
 {
+    internal const string StoreName = "merchants";
+
     private const string Columns =
         "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version, submitted_at, assigned_to";
 
@@ -16,10 +21,12 @@ internal sealed class SqliteMerchantStore : IMerchantStore
     private const string InQueue = "status IN ('Submitted', 'InReview', 'MoreInformationRequested') AND submitted_key IS NOT NULL";
 
     private readonly SqliteDatabase _db;
+    private readonly GroupCommitWriter<MerchantWrite, MerchantWriteOutcome> _writer;
 
-    public SqliteMerchantStore(SqliteDatabase db)
+    public SqliteMerchantStore(SqliteDatabase db, ILogger<SqliteMerchantStore>? logger = null, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
+        _writer = new GroupCommitWriter<MerchantWrite, MerchantWriteOutcome>(StoreName, db, Commit, logger ?? NullLogger<SqliteMerchantStore>.Instance, writerOptions);
     }
 
     /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
@@ -85,45 +92,66 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         schema.Execute($"CREATE INDEX IF NOT EXISTS ix_merchants_queue ON merchants(submitted_key, id) WHERE {InQueue};");
     }
 
-    public async Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken)
+    public Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(new MerchantWrite(merchant, null, created), cancellationToken);
+
+    public Task<MerchantWriteOutcome> UpdateAsync(MerchantRecord merchant, long expectedVersion, MerchantHistoryEntry change, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(new MerchantWrite(merchant, expectedVersion, change), cancellationToken);
+
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    /// <summary>One batch of registrations and updates: each in its own savepoint, so a duplicate CAC number undoes only its own write.</summary>
+    private static void Commit(WriteSession session, IReadOnlyList<MerchantWrite> batch, MerchantWriteOutcome[] results)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO merchants ({Columns}, name_key, created_key, submitted_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $submitted, $assigned, $name_key, $created_key, $submitted_key)";
-        Bind(insert, merchant);
-        try
+        using var transaction = session.Begin();
+        for (var i = 0; i < batch.Count; i++)
         {
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            return ex.Message.Contains("cac_number", StringComparison.Ordinal) ? MerchantWriteOutcome.DuplicateCac : MerchantWriteOutcome.DuplicateId;
+            session.Statement("SAVEPOINT w").ExecuteNonQuery();
+            results[i] = Apply(session, batch[i]);
+            if (results[i] != MerchantWriteOutcome.Done)
+            {
+                session.Statement("ROLLBACK TO w").ExecuteNonQuery();
+            }
+
+            session.Statement("RELEASE w").ExecuteNonQuery();
         }
 
-        await AddHistoryAsync(connection, created, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return MerchantWriteOutcome.Done;
+        transaction.Commit();
     }
 
-    public async Task<MerchantWriteOutcome> UpdateAsync(MerchantRecord merchant, long expectedVersion, MerchantHistoryEntry change, CancellationToken cancellationToken)
+    private static MerchantWriteOutcome Apply(WriteSession session, MerchantWrite write)
     {
-        await using var connection = await _db.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var update = connection.CreateCommand();
-        update.CommandText = """
+        var merchant = write.Merchant;
+        if (write.ExpectedVersion is not { } expectedVersion)
+        {
+            var insert = session.Statement($"INSERT INTO merchants ({Columns}, name_key, created_key, submitted_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $submitted, $assigned, $name_key, $created_key, $submitted_key)");
+            Bind(insert, merchant);
+            try
+            {
+                insert.ExecuteNonQuery();
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                return ex.Message.Contains("cac_number", StringComparison.Ordinal) ? MerchantWriteOutcome.DuplicateCac : MerchantWriteOutcome.DuplicateId;
+            }
+
+            AddHistory(session, write.History);
+            return MerchantWriteOutcome.Done;
+        }
+
+        var update = session.Statement("""
             UPDATE merchants SET business_name = $name, name_key = $name_key, cac_number = $cac, business_type = $type,
                 registered_address = $address, website = $website, industry = $industry, sealed_pii = $pii, email_hash = $email,
                 status = $status, status_note = $note, updated_at = $updated, version = $version,
                 submitted_at = $submitted, submitted_key = $submitted_key, assigned_to = $assigned
             WHERE id = $id AND version = $expected
-            """;
+            """);
         Bind(update, merchant);
         update.With("$expected", expectedVersion);
         int rows;
         try
         {
-            rows = await update.ExecuteNonQueryAsync(cancellationToken);
+            rows = update.ExecuteNonQuery();
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
         {
@@ -132,14 +160,12 @@ internal sealed class SqliteMerchantStore : IMerchantStore
 
         if (rows == 0)
         {
-            await using var exists = connection.CreateCommand();
-            exists.CommandText = "SELECT 1 FROM merchants WHERE id = $id";
+            var exists = session.Statement("SELECT 1 FROM merchants WHERE id = $id");
             exists.With("$id", merchant.Id.ToString());
-            return await exists.ExecuteScalarAsync(cancellationToken) is null ? MerchantWriteOutcome.NotFound : MerchantWriteOutcome.VersionConflict;
+            return exists.ExecuteScalar() is null ? MerchantWriteOutcome.NotFound : MerchantWriteOutcome.VersionConflict;
         }
 
-        await AddHistoryAsync(connection, change, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        AddHistory(session, write.History);
         return MerchantWriteOutcome.Done;
     }
 
@@ -312,14 +338,16 @@ internal sealed class SqliteMerchantStore : IMerchantStore
         return entries;
     }
 
-    private static async Task AddHistoryAsync(SqliteConnection connection, MerchantHistoryEntry entry, CancellationToken cancellationToken)
+    private static void AddHistory(WriteSession session, MerchantHistoryEntry entry)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO merchant_history (merchant_id, at, actor, actor_role, change, status, note) VALUES ($id, $at, $actor, $role, $change, $status, $note)";
+        var command = session.Statement("INSERT INTO merchant_history (merchant_id, at, actor, actor_role, change, status, note) VALUES ($id, $at, $actor, $role, $change, $status, $note)");
         command.With("$id", entry.MerchantId.ToString()).With("$at", entry.At.UtcTicks).With("$actor", entry.Actor).With("$role", entry.ActorRole)
             .With("$change", entry.Change).With("$status", entry.Status.ToString()).With("$note", entry.Note);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.ExecuteNonQuery();
     }
+
+    /// <summary>A registration (no expected version) or an update of the given version.</summary>
+    private sealed record MerchantWrite(MerchantRecord Merchant, long? ExpectedVersion, MerchantHistoryEntry History);
 
     private static void Bind(SqliteCommand command, MerchantRecord m) =>
         command.With("$id", m.Id.ToString()).With("$name", m.BusinessName).With("$name_key", MerchantSort.NormaliseName(m.BusinessName))

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Payments;
@@ -7,25 +6,22 @@ using Portal.Core.Payments;
 namespace Portal.Core.Adapters.Embedded;
 
 /// <summary>
-/// Payments on SQLite (its own file, so payment writes never wait for other tables). One writer commits queued
-/// <see cref="PaymentWrite"/>s in small batches (group commit), each write inside its own savepoint so one conflict rolls
-/// back only that write, and answers every caller only after its batch is durable (WAL, synchronous=FULL: survives a
-/// power loss; the batch shares one sync). The writer does not checkpoint; a background loop runs passive checkpoints so commits never stall on one.
+/// Payments on SQLite (its own file, so payment writes never wait for other tables). The shared
+/// <see cref="GroupCommitWriter{TWork, TResult}"/> commits queued <see cref="PaymentWrite"/>s in batches, each write inside
+/// its own savepoint so one conflict rolls back only that write, and answers every caller only after its batch is durable
+/// (WAL, synchronous=FULL: survives a power loss; the batch shares one sync). Its queue is bounded (full:
+/// <see cref="StorageBusyException"/>); it controls checkpoints. Hot reads reuse prepared statements (<see cref="ReadSessions"/>).
 /// </summary>
 internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDisposable
 {
-    private const int MaxBatch = 256;
+    internal const string StoreName = "payments";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _clock;
-    private readonly ILogger<SqlitePaymentStore> _logger;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _writer;
-    private readonly Task _checkpointer;
+    private readonly GroupCommitWriter<PaymentWrite, PaymentWriteResult> _writer;
+    private readonly ReadSessions _reads;
     private DateTimeOffset _nextCleanup;
-    private int _disposed;
 
     /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
     internal const string Schema = """
@@ -96,27 +92,24 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         CREATE INDEX IF NOT EXISTS ix_outbox_payment ON outbox(payment_id, created_at, id);
         """;
 
-    public SqlitePaymentStore(SqliteDatabase db, TimeProvider clock, ILogger<SqlitePaymentStore> logger)
+    public SqlitePaymentStore(SqliteDatabase db, TimeProvider clock, ILogger<SqlitePaymentStore> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
         _clock = clock;
-        _logger = logger;
         _nextCleanup = clock.GetUtcNow();
-        _writer = Task.Run(WriteLoopAsync);
-        _checkpointer = Task.Run(CheckpointLoopAsync);
+        _reads = new ReadSessions(db, StoreName);
+        _writer = new GroupCommitWriter<PaymentWrite, PaymentWriteResult>(StoreName, db, Commit, logger, writerOptions, CleanUpExpiredKeys);
     }
+
+    /// <summary>The store's writer (tests hold it to fill its queue).</summary>
+    internal GroupCommitWriter<PaymentWrite, PaymentWriteResult> Writer => _writer;
 
     public Task<PaymentWriteResult> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var pending = new Pending(write, new TaskCompletionSource<PaymentWriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new InvalidOperationException("The payment store is shutting down.");
-        }
 
         // Once queued the write happens; the caller may stop waiting for it.
-        return pending.Completion.Task.WaitAsync(cancellationToken);
+        return _writer.WriteAsync(write, cancellationToken);
     }
 
     public async Task<Payment?> GetAsync(Guid id, CancellationToken cancellationToken) =>
@@ -125,23 +118,23 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     public async Task<Payment?> GetByProcessorReferenceAsync(string reference, CancellationToken cancellationToken) =>
         (await QueryPaymentsAsync("SELECT doc FROM payments WHERE processor_reference = $ref", c => c.With("$ref", reference), cancellationToken)).FirstOrDefault();
 
-    public async Task<IdempotencyRecord?> GetIdempotencyAsync(Guid merchantId, string scope, string key, CancellationToken cancellationToken)
+    public Task<IdempotencyRecord?> GetIdempotencyAsync(Guid merchantId, string scope, string key, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k AND expires_at > $now";
-        command.With("$m", Id(merchantId)).With("$s", scope).With("$k", key).With("$now", _clock.GetUtcNow().UtcTicks);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadIdempotency(reader, merchantId, scope, key) : null;
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = _clock.GetUtcNow().UtcTicks;
+        return Task.FromResult(_reads.Read(
+            "SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k AND expires_at > $now",
+            command => command.With("$m", Id(merchantId)).With("$s", scope).With("$k", key).With("$now", now),
+            reader => reader.Read() ? ReadIdempotency(reader, merchantId, scope, key) : null));
     }
 
-    public async Task<CustomerProfile?> GetCustomerAsync(Guid merchantId, string customerId, CancellationToken cancellationToken)
+    public Task<CustomerProfile?> GetCustomerAsync(Guid merchantId, string customerId, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT doc FROM customers WHERE merchant_id = $m AND customer_id = $c";
-        command.With("$m", Id(merchantId)).With("$c", customerId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string doc ? JsonSerializer.Deserialize<CustomerProfile>(doc, Json) : null;
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_reads.Read(
+            "SELECT doc FROM customers WHERE merchant_id = $m AND customer_id = $c",
+            command => command.With("$m", Id(merchantId)).With("$c", customerId),
+            reader => reader.Read() ? JsonSerializer.Deserialize<CustomerProfile>(reader.GetString(0), Json) : null));
     }
 
     public Task<PaymentPage> ListAsync(PaymentListQuery query, CancellationToken cancellationToken)
@@ -205,16 +198,8 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        _queue.Writer.TryComplete();
-        await _writer;
-        await _stopping.CancelAsync();
-        await _checkpointer;
-        _stopping.Dispose();
+        await _writer.DisposeAsync();
+        _reads.Dispose();
     }
 
     private const string EventColumns = "id, merchant_id, type, payment_id, data, created_at";
@@ -293,82 +278,32 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         return events;
     }
 
-    private async Task WriteLoopAsync()
+    private void Commit(WriteSession session, IReadOnlyList<PaymentWrite> batch, PaymentWriteResult[] results)
     {
-        var batch = new List<Pending>(MaxBatch);
-        await using var connection = await _db.OpenAsync(CancellationToken.None);
-        await using (var pragma = connection.CreateCommand())
-        {
-            pragma.CommandText = "PRAGMA wal_autocheckpoint=0;";
-            await pragma.ExecuteNonQueryAsync();
-        }
-
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            try
-            {
-                var results = Commit(connection, batch);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(results[i]);
-                }
-            }
-            catch (Exception ex) when (ex is SqliteException or IOException or JsonException)
-            {
-                _logger.LogError(ex, "Payment batch of {Count} writes could not be committed", batch.Count);
-                foreach (var item in batch)
-                {
-                    item.Completion.TrySetException(ex);
-                }
-            }
-
-            CleanUpExpiredKeys(connection);
-        }
-    }
-
-    private PaymentWriteResult[] Commit(SqliteConnection connection, List<Pending> batch)
-    {
-        var results = new PaymentWriteResult[batch.Count];
         var now = _clock.GetUtcNow();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = session.Begin();
         for (var i = 0; i < batch.Count; i++)
         {
-            transaction.Save("w");
-            results[i] = Apply(connection, transaction, batch[i].Write, now);
-            if (results[i].Status == PaymentWriteStatus.Ok)
+            session.Statement("SAVEPOINT w").ExecuteNonQuery();
+            results[i] = Apply(session, batch[i], now);
+            if (results[i].Status != PaymentWriteStatus.Ok)
             {
-                transaction.Release("w");
+                session.Statement("ROLLBACK TO w").ExecuteNonQuery();
             }
-            else
-            {
-                transaction.Rollback("w");
-                transaction.Release("w");
-            }
+
+            session.Statement("RELEASE w").ExecuteNonQuery();
         }
 
         transaction.Commit();
-        return results;
     }
 
-    private static PaymentWriteResult Apply(SqliteConnection connection, SqliteTransaction transaction, PaymentWrite w, DateTimeOffset now)
+    private static PaymentWriteResult Apply(WriteSession session, PaymentWrite w, DateTimeOffset now)
     {
-        SqliteCommand Command(string sql)
-        {
-            var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            return command;
-        }
+        SqliteCommand Command(string sql) => session.Statement(sql);
 
         if (w.NewIdempotency is { } record)
         {
-            using var insert = Command("""
+            var insert = Command("""
                 INSERT INTO idempotency (merchant_id, scope, key, request_hash, resource_id, status_code, body, created_at, expires_at)
                 VALUES ($m, $s, $k, $h, $r, $code, $body, $at, $exp)
                 ON CONFLICT (merchant_id, scope, key) DO UPDATE SET request_hash = excluded.request_hash, resource_id = excluded.resource_id,
@@ -378,7 +313,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
             BindIdempotency(insert, record).With("$now", now.UtcTicks);
             if (insert.ExecuteNonQuery() == 0)
             {
-                using var select = Command("SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k");
+                var select = Command("SELECT request_hash, resource_id, status_code, body, created_at, expires_at FROM idempotency WHERE merchant_id = $m AND scope = $s AND key = $k");
                 select.With("$m", Id(record.MerchantId)).With("$s", record.Scope).With("$k", record.Key);
                 using var reader = select.ExecuteReader();
                 reader.Read();
@@ -388,7 +323,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.UpdatedPayment is { } updated)
         {
-            using var update = Command("""
+            var update = Command("""
                 UPDATE payments SET status = $status, processor_reference = $ref, version = $version, doc = $doc
                 WHERE id = $id AND version = $expected
                 """);
@@ -402,14 +337,14 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.CompletedIdempotency is { } completed)
         {
-            using var complete = Command("UPDATE idempotency SET status_code = $code, body = $body WHERE merchant_id = $m AND scope = $s AND key = $k");
+            var complete = Command("UPDATE idempotency SET status_code = $code, body = $body WHERE merchant_id = $m AND scope = $s AND key = $k");
             BindIdempotency(complete, completed);
             complete.ExecuteNonQuery();
         }
 
         if (w.NewPayment is { } payment)
         {
-            using var insert = Command("""
+            var insert = Command("""
                 INSERT INTO payments (id, merchant_id, customer_id, status, created_at, processor_reference, version, doc)
                 VALUES ($id, $m, $c, $status, $at, $ref, $version, $doc)
                 """);
@@ -421,7 +356,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.NewRefund is { } refund)
         {
-            using var insert = Command("INSERT INTO refunds (id, payment_id, created_at, doc) VALUES ($id, $p, $at, $doc)");
+            var insert = Command("INSERT INTO refunds (id, payment_id, created_at, doc) VALUES ($id, $p, $at, $doc)");
             insert.With("$id", Id(refund.Id)).With("$p", Id(refund.PaymentId)).With("$at", refund.CreatedAt.UtcTicks)
                 .With("$doc", JsonSerializer.Serialize(refund, Json));
             insert.ExecuteNonQuery();
@@ -429,19 +364,19 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.Activity is { } activity)
         {
-            using var select = Command("SELECT doc FROM customers WHERE merchant_id = $m AND customer_id = $c");
+            var select = Command("SELECT doc FROM customers WHERE merchant_id = $m AND customer_id = $c");
             select.With("$m", Id(activity.MerchantId)).With("$c", activity.CustomerId);
             var profile = select.ExecuteScalar() is string doc
                 ? JsonSerializer.Deserialize<CustomerProfile>(doc, Json)!
                 : CustomerProfile.Empty(activity.MerchantId, activity.CustomerId);
-            using var upsert = Command("INSERT INTO customers (merchant_id, customer_id, doc) VALUES ($m, $c, $doc) ON CONFLICT (merchant_id, customer_id) DO UPDATE SET doc = excluded.doc");
+            var upsert = Command("INSERT INTO customers (merchant_id, customer_id, doc) VALUES ($m, $c, $doc) ON CONFLICT (merchant_id, customer_id) DO UPDATE SET doc = excluded.doc");
             upsert.With("$m", Id(activity.MerchantId)).With("$c", activity.CustomerId).With("$doc", JsonSerializer.Serialize(profile.With(activity), Json));
             upsert.ExecuteNonQuery();
         }
 
         if (w.Count is { } count)
         {
-            using var upsert = Command("""
+            var upsert = Command("""
                 INSERT INTO payment_stats (merchant_id, minute, status, reason, currency, count, amount) VALUES ($m, $minute, $status, $reason, $currency, 1, $amount)
                 ON CONFLICT (merchant_id, minute, status, reason, currency) DO UPDATE SET count = count + 1, amount = amount + excluded.amount
                 """);
@@ -452,7 +387,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.Events.Count > 0)
         {
-            using var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at) VALUES ($id, $m, $p, $type, $data, $at)");
+            var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at) VALUES ($id, $m, $p, $type, $data, $at)");
             foreach (var e in w.Events)
             {
                 insert.Parameters.Clear();
@@ -464,7 +399,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.DispatchedEvents is { Count: > 0 } dispatched)
         {
-            using var mark = Command("UPDATE outbox SET dispatched = 1 WHERE id = $id");
+            var mark = Command("UPDATE outbox SET dispatched = 1 WHERE id = $id");
             foreach (var id in dispatched)
             {
                 mark.Parameters.Clear();
@@ -485,7 +420,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         Ticks(r.GetInt64(4)), Ticks(r.GetInt64(5)));
 
     /// <summary>Expired keys go in small slices between batches, so a large backlog never makes one commit slow.</summary>
-    private void CleanUpExpiredKeys(SqliteConnection connection)
+    private void CleanUpExpiredKeys(WriteSession session)
     {
         var now = _clock.GetUtcNow();
         if (now < _nextCleanup)
@@ -494,33 +429,9 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         }
 
         _nextCleanup = now.AddMinutes(1);
-        using var delete = connection.CreateCommand();
-        delete.CommandText = "DELETE FROM idempotency WHERE (merchant_id, scope, key) IN (SELECT merchant_id, scope, key FROM idempotency WHERE expires_at <= $now LIMIT 1000)";
+        var delete = session.Statement("DELETE FROM idempotency WHERE (merchant_id, scope, key) IN (SELECT merchant_id, scope, key FROM idempotency WHERE expires_at <= $now LIMIT 1000)");
         delete.With("$now", now.UtcTicks);
         delete.ExecuteNonQuery();
-    }
-
-    private async Task CheckpointLoopAsync()
-    {
-        try
-        {
-            await using var connection = await _db.OpenAsync(_stopping.Token);
-            while (!_stopping.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), _clock, _stopping.Token);
-                await using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-                await command.ExecuteNonQueryAsync(_stopping.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
-        catch (SqliteException ex)
-        {
-            _logger.LogWarning(ex, "Payment store checkpoints stopped");
-        }
     }
 
     private static string Id(Guid id) => id.ToString("N");
@@ -530,6 +441,4 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
     private static DateTimeOffset Ticks(long utcTicks) => new(utcTicks, TimeSpan.Zero);
 
     private static long MinuteCeiling(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute;
-
-    private sealed record Pending(PaymentWrite Write, TaskCompletionSource<PaymentWriteResult> Completion);
 }
