@@ -6,11 +6,13 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Auth;
 using Portal.Components;
+using Portal.Components.Payments;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
 using Portal.Core.Fraud;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
+using Portal.Core.Payments.Live;
 using Portal.Core.Webhooks;
 using Portal.Tests.Infrastructure;
 
@@ -38,6 +40,13 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddMudServices();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton(Feed);
+        Services.AddSingleton<IPaymentChangeSource>(Feed);
+        Services.AddSingleton<IPaymentStore>(Store);
+        Services.AddSingleton(Options.Create(new LiveViewOptions()));
+        Services.AddSingleton<LiveViewMetrics>();
+        Services.AddSingleton<LivePaymentViews>();
+        Services.AddSingleton<PaymentKpiAggregate>();
+        Services.AddScoped<LiveCircuit>();
         Services.AddSingleton(Service);
         Services.AddSingleton(new LatencyRecorder(TimeProvider.System));
         Services.AddScoped<CircuitClient>();
@@ -50,6 +59,11 @@ public abstract class PaymentsHarness : BunitContext
     }
 
     protected PaymentFeed Feed { get; } = new();
+
+    /// <summary>The live views the screens subscribe to (the container's singleton).</summary>
+    protected LivePaymentViews Views => Services.GetRequiredService<LivePaymentViews>();
+
+    protected LiveViewMetrics Metrics => Services.GetRequiredService<LiveViewMetrics>();
 
     internal SqlitePaymentStore Store { get; }
 
