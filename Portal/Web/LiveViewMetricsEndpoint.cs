@@ -16,8 +16,16 @@ public static class LiveViewMetricsEndpoint
             return;
         }
 
-        app.MapGet("/dev/live-metrics", (LiveViewMetrics metrics, LivePaymentViews views, PaymentKpiAggregate kpis) =>
+        app.MapGet("/dev/live-metrics", (LiveViewMetrics metrics, LivePaymentViews views, PaymentKpiAggregate kpis, bool? collect) =>
         {
+            if (collect == true)
+            {
+                // For a steady memory figure: what is left after a full, compacting collection.
+                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+            }
+
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             return TypedResults.Ok(new Dictionary<string, object>
             {
