@@ -20,7 +20,7 @@ port=5198
 dotnet build Portal -c Release -v quiet -clp:ErrorsOnly >/dev/null
 dotnet build bench/MonitorBench -c Release -v quiet -clp:ErrorsOnly >/dev/null
 # The demo merchant sends everything: lift its per-merchant limit for the measurement. BenchMerchants: bench1..N-1@demo.local.
-ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data" Logging__LogLevel__Default=Warning Payments__RequestsPerSecondPerMerchant=1000000 \
+ASPNETCORE_ENVIRONMENT=Development Portal__DataPath="$data/portal" Logging__LogLevel__Default=Warning Payments__RequestsPerSecondPerMerchant=1000000 \
   Portal__BenchMerchants=$((MERCHANTS > 0 ? MERCHANTS - 1 : 0)) \
   taskset -c 0 dotnet Portal/bin/Release/net10.0/Portal.dll --contentRoot "$PWD/Portal" --urls "http://127.0.0.1:$port" >"$data/portal.log" 2>&1 &
 pid=$!

@@ -131,7 +131,7 @@ public sealed partial class PaymentsMonitorTests(BrowserFixture browser)
             await Assertions.Expect(ids.First).ToHaveTextAsync(newest, new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("[data-testid=live-indicator]")).ToHaveTextAsync("Live", new() { Timeout = 30_000 });
             await Assertions.Expect(page.Locator("[data-testid=kpi-count]")).ToHaveTextAsync((burst + 1).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 30_000 });
-            (await ids.CountAsync()).ShouldBeLessThanOrEqualTo(50); // the live grid is capped
+            (await ids.CountAsync()).ShouldBeLessThanOrEqualTo(20); // the live grid is capped
         }
 
         session.ConsoleErrors.ShouldBeEmpty();
