@@ -7,6 +7,7 @@ using Portal.Core.ApiKeys;
 using Portal.Core.Audit;
 using Portal.Core.Configuration;
 using Portal.Core.Notifications;
+using Portal.Core.Payments.Live;
 using Portal.Core.Security;
 using Portal.Core.Webhooks;
 
@@ -36,6 +37,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<Fraud.FraudOptions>, ValidatableObjectOptionsValidator<Fraud.FraudOptions>>();
         services.AddSingleton<Fraud.FraudScorer>();
         services.AddSingleton<Payments.PaymentFeed>();
+        services.AddLivePayments();
         services.AddSingleton<Payments.LatencyRecorder>();
         services.AddSingleton<Payments.IPaymentProcessor, Payments.SandboxProcessor>();
         services.AddSingleton<Payments.PaymentIdempotency>();

@@ -54,6 +54,7 @@ app.MapPaymentsApi();
 app.MapStripeWebhooksApi();
 app.MapWebhooksApi();
 app.MapAccountEndpoints();
+app.MapLiveViewMetrics();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -76,4 +76,65 @@ public sealed partial class PaymentsMonitorTests(BrowserFixture browser)
         await session.ScreenshotAsync("merchant-payments");
         session.ConsoleErrors.ShouldBeEmpty();
     }
+    [Fact]
+    public async Task Several_open_monitors_each_show_the_newest_payment_after_a_burst()
+    {
+        await using var session = await PortalSession.StartAsync(browser);
+        var (merchant, secret) = await session.Factory.ApprovedMerchantKeyAsync();
+        using var api = new HttpClient { BaseAddress = new Uri(session.BaseUrl) };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+
+        // Three admin monitors (tabs of one signed-in browser) and the merchant's own payments page in another browser.
+        await session.SignInAsync("admin@demo.local", PortalSession.DemoPassword);
+        await session.EnrolTotpAsync();
+        var monitors = new List<IPage> { session.Page };
+        monitors.Add(await session.Page.Context.NewPageAsync());
+        monitors.Add(await session.Page.Context.NewPageAsync());
+        foreach (var page in monitors)
+        {
+            await page.GotoAsync("/admin/transactions");
+            await page.Locator("[data-circuit=interactive]").WaitForAsync();
+        }
+
+        await using var merchantContext = await (await browser.GetAsync()).NewContextAsync(new BrowserNewContextOptions { BaseURL = session.BaseUrl });
+        var merchantPage = await merchantContext.NewPageAsync();
+        await merchantPage.GotoAsync("/account/login");
+        await merchantPage.FillAsync("#email", merchant.Name!);
+        await merchantPage.FillAsync("#password", PortalFactory.Password);
+        await merchantPage.ClickAsync("button[type=submit]");
+        await merchantPage.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await merchantPage.GotoAsync("/payments");
+        await merchantPage.Locator("[data-circuit=interactive]").WaitForAsync();
+        monitors.Add(merchantPage);
+
+        // A burst through the API: 300 payments from 16 clients at once, then one more.
+        const int burst = 300;
+        using var gate = new SemaphoreSlim(16);
+        await Task.WhenAll(Enumerable.Range(0, burst).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                await PayAsync(api, 100 + i, "pm_card_visa", $"cus_burst_{i}");
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var newest = await PayAsync(api, 777, "pm_card_visa", "cus_after_burst");
+
+        // Generous timeouts: the speed budget (1 s p95) is bench/monitor.sh's, not a test's.
+        foreach (var page in monitors)
+        {
+            var ids = page.Locator("[data-testid=payments-grid] [data-testid=payment-id]");
+            await Assertions.Expect(ids.First).ToHaveTextAsync(newest, new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator("[data-testid=live-indicator]")).ToHaveTextAsync("Live", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator("[data-testid=kpi-count]")).ToHaveTextAsync((burst + 1).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 30_000 });
+            (await ids.CountAsync()).ShouldBeLessThanOrEqualTo(20); // the live grid is capped
+        }
+
+        session.ConsoleErrors.ShouldBeEmpty();
+    }
 }
+

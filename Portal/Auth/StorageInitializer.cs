@@ -55,6 +55,21 @@ public static class StorageInitializer
         var merchant1 = (await users.FindByEmailAsync(DemoAccounts[2].Email))!;
         var demoKey = await DemoMerchant.EnsureApprovedAsync(scope.ServiceProvider, merchant1);
 
+        // bench/monitor.sh: more approved merchants (bench1@demo.local ...) to watch their own payments pages. Development only.
+        var benchMerchants = app.Configuration.GetValue("Portal:BenchMerchants", 0);
+        for (var i = 1; i <= benchMerchants; i++)
+        {
+            var email = $"bench{i}@demo.local";
+            if (await users.FindByEmailAsync(email) is null)
+            {
+                await accounts.CreateAsync(email, options.DemoPassword, PortalRoles.Merchant, emailConfirmed: true);
+                var user = (await users.FindByEmailAsync(email))!;
+                var claim = (await users.GetClaimsAsync(user)).First(c => c.Type == PortalPolicies.MerchantIdClaim);
+                await DemoMerchant.ApproveAsync(scope.ServiceProvider, new Portal.Core.Actor(user.Id, email, PortalRoles.Merchant, Guid.Parse(claim.Value), null),
+                    $"Bench Shop {i}", (200000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
         var mfa = app.Configuration.GetValue("Auth:RequireStaffMfa", true);
         // Console, not the logger: demo credentials must never reach structured logs, and this runs in Development only.
         Console.WriteLine($"""

@@ -55,6 +55,9 @@ internal static class PortalWebExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<CircuitClient>();
+        // Live screens stop their subscriptions while the client is away (Components/Payments/LiveCircuit.cs).
+        services.AddScoped<Components.Payments.LiveCircuit>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<Components.Payments.LiveCircuit>());
         services.AddScoped<SignInAudit>();
         return services;
     }

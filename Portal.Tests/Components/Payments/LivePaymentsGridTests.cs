@@ -1,4 +1,5 @@
 using Bunit;
+using Portal.Core;
 using MudBlazor;
 using Portal.Components.Payments;
 using Portal.Core.Payments;
@@ -117,7 +118,7 @@ public sealed class LivePaymentsGridTests : PaymentsHarness
     }
 
     [Fact]
-    public async Task Grid_unsubscribes_from_the_feed_when_disposed()
+    public async Task Grid_unsubscribes_from_the_live_views_when_disposed()
     {
         SignIn(Admin);
         HandlerCount().ShouldBe(0);
@@ -130,6 +131,107 @@ public sealed class LivePaymentsGridTests : PaymentsHarness
         HandlerCount().ShouldBe(0);
     }
 
-    private int HandlerCount() =>
-        ((Array)typeof(PaymentFeed).GetField("_handlers", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(Feed)!).Length;
+    private int HandlerCount() => Views.Count;
+
+    private static Payment Fake(Actor merchant, int i) =>
+        new(Guid.CreateVersion7(), merchant.MerchantId!.Value, 100 + i, "usd", "cus_fake", "pm_card_visa", null, null, null, null, new Dictionary<string, string>(), PaymentStatus.Succeeded,
+            null, null, false, 0, [], "sandbox", null, 0, Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.AddTicks(i), DateTimeOffset.UtcNow, 1);
+
+    [Fact]
+    public async Task A_new_payment_renders_its_own_row_and_leaves_the_other_rows_alone()
+    {
+        var merchant = await ApprovedMerchantAsync("100007");
+        for (var i = 0; i < 3; i++)
+        {
+            await PayAsync(merchant, 100 + i);
+        }
+
+        SignIn(Admin);
+        var grid = RenderGrid(adminView: true);
+        grid.WaitForAssertion(() => RowIds(grid).Length.ShouldBe(3));
+        var before = grid.FindComponents<LivePaymentRow>().ToDictionary(r => r.Instance.Payment.Id, r => r.RenderCount);
+
+        var fresh = await PayAsync(merchant, 999);
+
+        grid.WaitForAssertion(() => RowIds(grid)[0].ShouldBe(fresh.DisplayId));
+        foreach (var row in grid.FindComponents<LivePaymentRow>().Where(r => r.Instance.Payment.Id != fresh.Id))
+        {
+            row.RenderCount.ShouldBe(before[row.Instance.Payment.Id]); // untouched rows did not re-render
+        }
+    }
+
+    [Fact]
+    public async Task Merchant_grid_subscribes_to_its_own_scope_and_another_merchants_burst_costs_it_no_render()
+    {
+        var mine = await ApprovedMerchantAsync("100008");
+        var other = await ApprovedMerchantAsync("100009");
+        SignIn(mine);
+        var grid = RenderGrid(adminView: false);
+        grid.WaitForAssertion(() => grid.Find("[data-testid=no-payments]"));
+        Views.Count.ShouldBe(1);
+        var renders = grid.RenderCount;
+        var liveRenders = Metrics.Renders;
+
+        for (var i = 0; i < 20; i++)
+        {
+            Feed.Publish(Fake(other, i));
+        }
+
+        await Task.Delay(600, Xunit.TestContext.Current.CancellationToken); // two update intervals
+        grid.RenderCount.ShouldBe(renders);
+        Metrics.Renders.ShouldBe(liveRenders);
+        Metrics.UpdatesByMerchant.ContainsKey(mine.MerchantId!.Value).ShouldBeFalse();
+        RowIds(grid).ShouldBeEmpty();
+
+        var own = Fake(mine, 0);
+        Feed.Publish(own);
+        grid.WaitForAssertion(() => RowIds(grid).ShouldBe([own.DisplayId]));
+        Metrics.UpdatesByMerchant[mine.MerchantId!.Value].ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_grid_that_fell_behind_says_it_is_catching_up_and_shows_the_newest_payments()
+    {
+        var merchant = await ApprovedMerchantAsync("100010");
+        SignIn(Admin);
+        var grid = RenderGrid(adminView: true);
+        grid.WaitForAssertion(() => grid.Find("[data-testid=no-payments]"));
+        grid.Find("[data-testid=live-indicator]").TextContent.ShouldBe("Live");
+
+        var burst = Enumerable.Range(0, 300).Select(i => Fake(merchant, i)).ToList();
+        foreach (var payment in burst)
+        {
+            Feed.Publish(payment); // faster than any update interval: more than a buffer holds
+        }
+
+        grid.WaitForAssertion(() =>
+        {
+            grid.Find("[data-testid=catching-up-indicator]").TextContent.ShouldContain("new payments");
+            RowIds(grid).Length.ShouldBe(LivePaymentsGrid.LiveLimit);
+            RowIds(grid)[0].ShouldBe(burst[^1].DisplayId);
+        });
+
+        // Once nothing is dropped any more, the notice goes and "Live" is back, without another payment.
+        grid.WaitForAssertion(() => grid.Find("[data-testid=live-indicator]").TextContent.ShouldBe("Live"), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Grid_stops_its_subscription_while_the_client_is_away_and_jumps_to_the_newest_when_back()
+    {
+        var merchant = await ApprovedMerchantAsync("100011");
+        SignIn(Admin);
+        var grid = RenderGrid(adminView: true);
+        grid.WaitForAssertion(() => grid.Find("[data-testid=no-payments]"));
+        var circuit = Services.GetService<LiveCircuit>()!;
+        Views.Count.ShouldBe(1);
+
+        await grid.InvokeAsync(() => circuit.Set(false));
+        grid.WaitForAssertion(() => Views.Count.ShouldBe(0));
+        var missed = await PayAsync(merchant, 4100); // while away: no work for this circuit
+
+        await grid.InvokeAsync(() => circuit.Set(true));
+
+        grid.WaitForAssertion(() => RowIds(grid).ShouldBe([missed.DisplayId]));
+        Views.Count.ShouldBe(1);
+    }
 }

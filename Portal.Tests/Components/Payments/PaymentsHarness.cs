@@ -5,10 +5,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
 using Portal.Auth;
 using Portal.Components;
+using Portal.Components.Payments;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
 using Portal.Core.Merchants;
 using Portal.Core.Payments;
+using Portal.Core.Payments.Live;
 using Portal.Core.Webhooks;
 using Portal.Tests.Infrastructure;
 
@@ -36,6 +38,13 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton(Feed);
         Payments.AddTo(Services);
+        Services.AddSingleton<IPaymentChangeSource>(Feed);
+        Services.AddSingleton<IPaymentStore>(Store);
+        Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new LiveViewOptions()));
+        Services.AddSingleton<LiveViewMetrics>();
+        Services.AddSingleton<LivePaymentViews>();
+        Services.AddSingleton<PaymentKpiAggregate>();
+        Services.AddScoped<LiveCircuit>();
         Services.AddSingleton(new LatencyRecorder(TimeProvider.System));
         Services.AddScoped<CircuitClient>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
@@ -47,6 +56,11 @@ public abstract class PaymentsHarness : BunitContext
     }
 
     protected PaymentFeed Feed { get; } = new();
+
+    /// <summary>The live views the screens subscribe to (the container's singleton).</summary>
+    protected LivePaymentViews Views => Services.GetRequiredService<LivePaymentViews>();
+
+    protected LiveViewMetrics Metrics => Services.GetRequiredService<LiveViewMetrics>();
 
     internal SqlitePaymentStore Store { get; }
 
