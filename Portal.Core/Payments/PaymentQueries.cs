@@ -19,10 +19,10 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAu
     private readonly SignedCursor<PaymentKeyset> _cursors = new(keys, "payments");
 
     /// <summary>One payment. Staff reads are audited: a payment holds the customer's id, IP address and device.</summary>
-    public async Task<Result<Payment>> GetAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    public async Task<Result<Payment>> GetAsync(Actor actor, PaymentId id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var payment = await store.GetAsync(id, cancellationToken);
+        var payment = await store.GetAsync(id.Value, cancellationToken);
         if (payment is null || !CanSee(actor, payment))
         {
             return Error.NotFound();
@@ -37,7 +37,7 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAu
     }
 
     /// <summary>The payment with its refunds and events (timeline); staff reads are audited.</summary>
-    public async Task<Result<PaymentDetail>> DetailAsync(Actor actor, Guid id, CancellationToken cancellationToken = default)
+    public async Task<Result<PaymentDetail>> DetailAsync(Actor actor, PaymentId id, CancellationToken cancellationToken = default)
     {
         var found = await GetAsync(actor, id, cancellationToken);
         if (!found.TryGet(out var payment))
@@ -45,7 +45,7 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAu
             return found.Error!;
         }
 
-        return new PaymentDetail(payment, await store.RefundsAsync(id, cancellationToken), await outbox.ForPaymentAsync(id, cancellationToken));
+        return new PaymentDetail(payment, await store.RefundsAsync(id.Value, cancellationToken), await outbox.ForPaymentAsync(id.Value, cancellationToken));
     }
 
     /// <summary>Newest first. Merchants see their own; staff all, or one merchant's with <paramref name="merchantId"/>.</summary>

@@ -30,7 +30,7 @@ public sealed class RefundPayment(
     /// <summary>The processor refused the refund: the amount is given back and the key released with this answer.</summary>
     public static Error Declined(string? message) => new(ErrorKind.Declined, message ?? "The processor declined the refund.", Title: "Refund failed");
 
-    public async Task<Result<RefundAnswer>> RefundAsync(Actor actor, Guid paymentId, long? amount, string? reason, string? idempotencyKey,
+    public async Task<Result<RefundAnswer>> RefundAsync(Actor actor, PaymentId paymentId, long? amount, string? reason, string? idempotencyKey,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -54,7 +54,7 @@ public sealed class RefundPayment(
             return Error.Validation(InvalidTitle, "amount", "amount must be a positive whole number of minor units.");
         }
 
-        var payment = await store.GetAsync(paymentId, cancellationToken);
+        var payment = await store.GetAsync(paymentId.Value, cancellationToken);
         if (payment is null || !actor.IsMerchant || payment.MerchantId != actor.MerchantId)
         {
             return Error.NotFound("No such payment.");
@@ -103,7 +103,7 @@ public sealed class RefundPayment(
 
             if (reservation.Status == PaymentWriteStatus.VersionConflict)
             {
-                payment = await store.GetAsync(paymentId, cancellationToken);
+                payment = await store.GetAsync(paymentId.Value, cancellationToken);
                 continue;
             }
 

@@ -15,7 +15,7 @@ internal static class KycDocumentsApi
 
     public static void MapKycDocumentsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapApiGroup("merchants/{merchantId}/documents", "KYC documents");
+        var group = app.MapApiGroup("merchants/{merchantId:merchant_id}/documents", "KYC documents");
         group.MapGet("/", ListAsync).WithName("ListKycDocuments").WithSummary("Required documents and the state of each (missing, uploaded, accepted, rejected).");
         group.MapPut("/{type}", UploadAsync).WithMetadata(new LargeBody(TransportLimit))
             .WithMetadata(new Portal.Api.OpenApi.ApiRawBody("The file itself as the raw body (not multipart): PDF, JPEG or PNG, recognised by its bytes.", true,
@@ -34,17 +34,17 @@ internal static class KycDocumentsApi
 
     public sealed record RequirementDto(string Type, string State, VersionDto? Current, int Versions);
 
-    internal static async Task<Results<Ok<IReadOnlyList<RequirementDto>>, ProblemHttpResult>> ListAsync(string merchantId, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<IReadOnlyList<RequirementDto>>, ProblemHttpResult>> ListAsync(MerchantId merchantId, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
     {
-        var requirements = ParseMerchant(merchantId) is { } id ? await documents.RequirementsAsync(context.ToActor(), id, cancellationToken) : null;
+        var requirements = await documents.RequirementsAsync(context.ToActor(), merchantId.Value, cancellationToken);
         return requirements is null
             ? NotFound()
             : TypedResults.Ok<IReadOnlyList<RequirementDto>>(requirements.Select(r => new RequirementDto(Name(r.Type), Name(r.State), r.Current is null ? null : Dto(r.Current), r.Versions)).ToList());
     }
 
-    internal static async Task<Results<Created<VersionDto>, ProblemHttpResult>> UploadAsync(string merchantId, string type, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<VersionDto>, ProblemHttpResult>> UploadAsync(MerchantId merchantId, string type, HttpContext context, KycDocumentService documents, CancellationToken cancellationToken)
     {
-        if (ParseMerchant(merchantId) is not { } id || ParseType(type) is not { } documentType)
+        if (ParseType(type) is not { } documentType)
         {
             return NotFound();
         }
@@ -54,19 +54,19 @@ internal static class KycDocumentsApi
             return TypedResults.Problem(title: "File too large", detail: $"The file is larger than {documents.MaxUploadBytes / (1024 * 1024)} MB.", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
 
-        var result = await documents.UploadAsync(context.ToActor(), id, documentType, context.Request.Body, cancellationToken);
+        var result = await documents.UploadAsync(context.ToActor(), merchantId.Value, documentType, context.Request.Body, cancellationToken);
         return result.TryGet(out var version)
             ? TypedResults.Created($"/api/v1/merchants/{merchantId}/documents/{type}/versions/{version.VersionId}", Dto(version))
             : result.Error!.ToProblem(context);
     }
 
-    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(string merchantId, string type, string versionId, HttpContext context,
+    internal static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(MerchantId merchantId, string type, string versionId, HttpContext context,
         KycDocumentService documents, CancellationToken cancellationToken)
     {
         // AllowAnonymous switched the group's policy off, and with it the staff second factor: check that here.
-        if (ParseMerchant(merchantId) is not { } id || ParseType(type) is not { } documentType
+        if (ParseType(type) is not { } documentType
             || !await StaffMfa.IsSatisfiedAsync(context)
-            || await documents.OpenAsync(context.ToActor(), id, documentType, versionId, cancellationToken) is not { } opened)
+            || await documents.OpenAsync(context.ToActor(), merchantId.Value, documentType, versionId, cancellationToken) is not { } opened)
         {
             return NotFound();
         }
@@ -79,8 +79,6 @@ internal static class KycDocumentsApi
     private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     private static DocumentType? ParseType(string value) => Enum.GetValues<DocumentType>().Cast<DocumentType?>().FirstOrDefault(t => Name(t!.Value) == value);
-
-    private static Guid? ParseMerchant(string value) => MerchantId.From(value)?.Value;
 
     private static string Extension(DocumentFormat format) => format switch
     {

@@ -19,7 +19,7 @@ internal static class MerchantsApi
             .WithSummary("Register a merchant (a merchant key registers its own business; admins register new ones, Compliance is read-only). 409 if the CAC number is taken.");
         group.MapGet("/", ListAsync).RequireAuthorization(PortalPolicies.Admin).WithName("ListMerchants")
             .WithSummary("Merchants newest first (or by name with name_prefix), cursor-paged, filterable by status and exact CAC number.");
-        group.MapGet("/{merchantId}", GetAsync).WithName("GetMerchant")
+        group.MapGet("/{merchantId:merchant_id}", GetAsync).WithName("GetMerchant")
             .WithSummary("One merchant with its contact and owner details. Merchants can read only their own.");
     }
 
@@ -89,14 +89,9 @@ internal static class MerchantsApi
         return TypedResults.Ok(new MerchantList(items, items.Count, listing.NextCursor));
     }
 
-    internal static async Task<Results<Ok<MerchantDto>, ProblemHttpResult>> GetAsync(string merchantId, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<MerchantDto>, ProblemHttpResult>> GetAsync(MerchantId merchantId, HttpContext context, MerchantService merchants, CancellationToken cancellationToken)
     {
-        if (ParseId(merchantId) is not { } id)
-        {
-            return TypedResults.Problem(title: NoSuchMerchant, statusCode: StatusCodes.Status404NotFound);
-        }
-
-        var result = await merchants.GetAsync(context.ToActor(), id, cancellationToken);
+        var result = await merchants.GetAsync(context.ToActor(), merchantId.Value, cancellationToken);
         if (!result.TryGet(out var m))
         {
             // Whatever the reason, a merchant the caller may not read looks unknown.
@@ -112,8 +107,6 @@ internal static class MerchantsApi
     public static string Status(MerchantStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
     private static MerchantStatus? ParseStatus(string value) => Enum.GetValues<MerchantStatus>().Cast<MerchantStatus?>().FirstOrDefault(s => Status(s!.Value) == value);
-
-    private static Guid? ParseId(string value) => MerchantId.From(value)?.Value;
 
     private const string NoSuchMerchant = "No such merchant";
 }

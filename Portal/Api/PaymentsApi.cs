@@ -41,10 +41,10 @@ internal static class PaymentsApi
         group.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("ListPayments")
             .ProducesValidationProblem()
             .WithSummary("Payments newest first, cursor-paged; merchants see their own, staff all (merchant_id filters).");
-        group.MapGet("/{paymentId}", GetAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("GetPayment")
+        group.MapGet("/{paymentId:payment_id}", GetAsync).RequireAuthorization(p => p.RequireRole(PortalRoles.All.ToArray())).WithName("GetPayment")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One payment with its fraud factors. Merchants can read only their own.");
-        group.MapPost("/{paymentId}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
+        group.MapPost("/{paymentId:payment_id}/refunds", RefundAsync).RequireAuthorization(PortalPolicies.Merchant).WithName("RefundPayment")
             .Accepts<RefundBody>("application/json")
             .WithMetadata(ApiHeaders.IdempotencyKey)
             .Produces<RefundDto>(StatusCodes.Status201Created)
@@ -126,14 +126,9 @@ internal static class PaymentsApi
         }
     }
 
-    internal static async Task<Results<Created<RefundDto>, ValidationProblem, ProblemHttpResult>> RefundAsync(string paymentId, HttpContext context, RefundPayment refunds,
+    internal static async Task<Results<Created<RefundDto>, ValidationProblem, ProblemHttpResult>> RefundAsync(PaymentId paymentId, HttpContext context, RefundPayment refunds,
         IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
-        if (ParseId(paymentId) is not { } id)
-        {
-            return NotFound();
-        }
-
         var (body, invalid, problem) = await ReadBodyAsync<RefundBody>(context, json.Value.SerializerOptions, cancellationToken);
         if (invalid is not null)
         {
@@ -150,7 +145,7 @@ internal static class PaymentsApi
             return keyProblem;
         }
 
-        var result = await refunds.RefundAsync(context.ToActor(), id, body!.Amount, body.Reason, key, cancellationToken);
+        var result = await refunds.RefundAsync(context.ToActor(), paymentId, body!.Amount, body.Reason, key, cancellationToken);
         if (!result.TryGet(out var answer))
         {
             return result.Error!.Kind == ErrorKind.Validation ? result.Error.ToValidationProblem() : result.Error.ToProblem(context, NoSuchPayment);
@@ -212,15 +207,10 @@ internal static class PaymentsApi
         return TypedResults.Ok(new PaymentList(items, items.Count, listing.NextCursor));
     }
 
-    internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(string paymentId, HttpContext context, PaymentQueries payments,
+    internal static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetAsync(PaymentId paymentId, HttpContext context, PaymentQueries payments,
         CancellationToken cancellationToken)
     {
-        if (ParseId(paymentId) is not { } id)
-        {
-            return NotFound();
-        }
-
-        var result = await payments.GetAsync(context.ToActor(), id, cancellationToken);
+        var result = await payments.GetAsync(context.ToActor(), paymentId, cancellationToken);
         return result.TryGet(out var payment) ? TypedResults.Ok(ToDto(payment)) : result.Error!.ToProblem(context, NoSuchPayment);
     }
 
@@ -251,8 +241,6 @@ internal static class PaymentsApi
             new FraudDto(p.FraudScore, p.FraudFactors.Select(f => new FraudFactorDto(f.Rule, f.Weight, f.Detail)).ToList()),
             p.Processor, p.ProcessorReference, p.RefundedAmount, p.RefundableAmount, p.CreatedAt, p.UpdatedAt);
     }
-
-    public static Guid? ParseId(string value) => PaymentId.From(value)?.Value;
 
     /// <summary>
     /// Reads the JSON body whole (it is at most the API's 64 KB limit) so it can be checked for card numbers before anything

@@ -20,18 +20,18 @@ internal static class WebhooksApi
         endpoints.MapPost("/", CreateEndpointAsync).WithName("CreateWebhookEndpoint").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Add an endpoint (https URL, enabled_events from the event types or [\"*\"]). The signing secret is in this answer only.");
         endpoints.MapGet("/", ListEndpointsAsync).WithName("ListWebhookEndpoints").WithSummary("Your webhook endpoints, newest first (never their secrets).");
-        endpoints.MapGet("/{endpointId}", GetEndpointAsync).WithName("GetWebhookEndpoint").WithSummary("One of your webhook endpoints.");
-        endpoints.MapPost("/{endpointId}", UpdateEndpointAsync).WithName("UpdateWebhookEndpoint").WithSummary("Enable or disable an endpoint.");
-        endpoints.MapDelete("/{endpointId}", DeleteEndpointAsync).WithName("DeleteWebhookEndpoint")
+        endpoints.MapGet("/{endpointId:webhook_endpoint_id}", GetEndpointAsync).WithName("GetWebhookEndpoint").WithSummary("One of your webhook endpoints.");
+        endpoints.MapPost("/{endpointId:webhook_endpoint_id}", UpdateEndpointAsync).WithName("UpdateWebhookEndpoint").WithSummary("Enable or disable an endpoint.");
+        endpoints.MapDelete("/{endpointId:webhook_endpoint_id}", DeleteEndpointAsync).WithName("DeleteWebhookEndpoint")
             .WithSummary("Delete an endpoint: its pending deliveries fail, its delivery log stays.");
-        endpoints.MapPost("/{endpointId}/roll_secret", RollSecretAsync).WithName("RollWebhookSecret")
+        endpoints.MapPost("/{endpointId:webhook_endpoint_id}/roll_secret", RollSecretAsync).WithName("RollWebhookSecret")
             .WithSummary("Replace the signing secret at once; the new secret is in this answer only.");
 
         var deliveries = app.MapApiGroup("webhook_deliveries", "Webhooks").RequireAuthorization(PortalPolicies.Merchant);
         deliveries.MapGet("/", ListDeliveriesAsync).WithName("ListWebhookDeliveries")
             .WithSummary("Your deliveries newest first, cursor-paged, filterable by event_id, endpoint_id and status (pending, succeeded, failed).");
-        deliveries.MapGet("/{deliveryId}", GetDeliveryAsync).WithName("GetWebhookDelivery").WithSummary("One delivery with every attempt.");
-        deliveries.MapPost("/{deliveryId}/replay", ReplayAsync).WithName("ReplayWebhookDelivery").ProducesProblem(StatusCodes.Status409Conflict)
+        deliveries.MapGet("/{deliveryId:webhook_delivery_id}", GetDeliveryAsync).WithName("GetWebhookDelivery").WithSummary("One delivery with every attempt.");
+        deliveries.MapPost("/{deliveryId:webhook_delivery_id}/replay", ReplayAsync).WithName("ReplayWebhookDelivery").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Send the delivery again now, recorded as a new (manual) attempt; the answer has the attempt.");
     }
 
@@ -71,39 +71,34 @@ internal static class WebhooksApi
     internal static async Task<Ok<EndpointListDto>> ListEndpointsAsync(HttpContext context, WebhookService webhooks, CancellationToken cancellationToken) =>
         TypedResults.Ok(new EndpointListDto((await webhooks.ListEndpointsAsync(context.ToActor(), cancellationToken)).Select(e => Dto(e)).ToList()));
 
-    internal static async Task<Results<Ok<EndpointDto>, ProblemHttpResult>> GetEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<EndpointDto>, ProblemHttpResult>> GetEndpointAsync(WebhookEndpointId endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.GetEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpoint>?)null;
-        return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
+        var result = await webhooks.GetEndpointAsync(context.ToActor(), endpointId.Value, cancellationToken);
+        return result.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<EndpointDto>, ValidationProblem, ProblemHttpResult>> UpdateEndpointAsync(
-        string endpointId, UpdateEndpointBody body, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+        WebhookEndpointId endpointId, UpdateEndpointBody body, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookEndpointId.From(endpointId)?.Value is not { } id)
-        {
-            return NoEndpoint();
-        }
-
         if (body.Enabled is not { } enabled)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["enabled"] = ["enabled must be true or false."] }, title: "The request has invalid fields");
         }
 
-        var result = await webhooks.SetEnabledAsync(context.ToActor(), id, enabled, cancellationToken);
+        var result = await webhooks.SetEnabledAsync(context.ToActor(), endpointId.Value, enabled, cancellationToken);
         return result.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoEndpoint();
     }
 
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteEndpointAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteEndpointAsync(WebhookEndpointId endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.DeleteEndpointAsync(context.ToActor(), id, cancellationToken) : (Result<bool>?)null;
-        return result is { Succeeded: true } ? TypedResults.NoContent() : NoEndpoint();
+        var result = await webhooks.DeleteEndpointAsync(context.ToActor(), endpointId.Value, cancellationToken);
+        return result.Succeeded ? TypedResults.NoContent() : NoEndpoint();
     }
 
-    internal static async Task<Results<Ok<SecretDto>, ProblemHttpResult>> RollSecretAsync(string endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<SecretDto>, ProblemHttpResult>> RollSecretAsync(WebhookEndpointId endpointId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookEndpointId.From(endpointId)?.Value is { } id ? await webhooks.RollSecretAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookEndpointWithSecret>?)null;
-        return result is { } found && found.TryGet(out var rolled) ? TypedResults.Ok(new SecretDto(rolled.Endpoint.DisplayId, rolled.Secret)) : NoEndpoint();
+        var result = await webhooks.RollSecretAsync(context.ToActor(), endpointId.Value, cancellationToken);
+        return result.TryGet(out var rolled) ? TypedResults.Ok(new SecretDto(rolled.Endpoint.DisplayId, rolled.Secret)) : NoEndpoint();
     }
 
     internal static async Task<Results<Ok<DeliveryListDto>, ValidationProblem, ProblemHttpResult>> ListDeliveriesAsync(
@@ -147,20 +142,15 @@ internal static class WebhooksApi
         return TypedResults.Ok(new DeliveryListDto(listing.Items.Select(d => Dto(d, null, null)).ToList(), listing.NextCursor));
     }
 
-    internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> GetDeliveryAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> GetDeliveryAsync(WebhookDeliveryId deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        var result = WebhookDeliveryId.From(deliveryId)?.Value is { } id ? await webhooks.GetDeliveryAsync(context.ToActor(), id, cancellationToken) : (Result<WebhookDeliveryDetail>?)null;
-        return result is { } found && found.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoDelivery();
+        var result = await webhooks.GetDeliveryAsync(context.ToActor(), deliveryId.Value, cancellationToken);
+        return result.TryGet(out var value) ? TypedResults.Ok(Dto(value)) : NoDelivery();
     }
 
-    internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> ReplayAsync(string deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<DeliveryDto>, ProblemHttpResult>> ReplayAsync(WebhookDeliveryId deliveryId, HttpContext context, WebhookService webhooks, CancellationToken cancellationToken)
     {
-        if (WebhookDeliveryId.From(deliveryId)?.Value is not { } id)
-        {
-            return NoDelivery();
-        }
-
-        var result = await webhooks.ReplayAsync(context.ToActor(), id, cancellationToken);
+        var result = await webhooks.ReplayAsync(context.ToActor(), deliveryId.Value, cancellationToken);
         return result.TryGet(out var replayed) ? TypedResults.Ok(Dto(replayed))
             : result.Error!.Kind == ErrorKind.Conflict ? (result.Error with { Title = "Cannot replay" }).ToProblem(context)
             : NoDelivery();

@@ -64,7 +64,7 @@ public sealed class PaymentKpiAggregateTests : PaymentsHarness
         await Aggregate.ReadAsync(merchant, TimeSpan.FromHours(1));
         var payment = await PayAsync(merchant, 2000);
 
-        var refund = await Payments.Refund.RefundAsync(merchant, payment.Id, 500, "partial", Guid.NewGuid().ToString("N"));
+        var refund = await Payments.Refund.RefundAsync(merchant, new Portal.Core.PaymentId(payment.Id), 500, "partial", Guid.NewGuid().ToString("N"));
         refund.Succeeded.ShouldBeTrue(refund.Error?.Message);
 
         var own = await Aggregate.ReadAsync(merchant, TimeSpan.FromHours(1));

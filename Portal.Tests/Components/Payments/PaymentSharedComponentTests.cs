@@ -171,13 +171,13 @@ public sealed class PaymentSharedComponentTests : BunitContext
     }
 
     [Fact]
-    public void Ids_are_read_with_or_without_their_prefix()
+    public void A_merchant_filter_reads_only_the_one_wire_form_of_an_id()
     {
         var id = Guid.CreateVersion7();
-        PaymentDetailView.ParseId(new PaymentId(id).ToString()).ShouldBe(id);
-        PaymentDetailView.ParseId(id.ToString()).ShouldBe(id);
-        PaymentDetailView.ParseId("pay_nothex").ShouldBeNull();
         LivePaymentsGrid.ParseMerchantId(new MerchantId(id).ToString()).ShouldBe(id);
+        LivePaymentsGrid.ParseMerchantId($"  {new MerchantId(id)} ").ShouldBe(id);
+        LivePaymentsGrid.ParseMerchantId(id.ToString()).ShouldBeNull();
+        LivePaymentsGrid.ParseMerchantId(new MerchantId(id).ToString().ToUpperInvariant()).ShouldBeNull();
         LivePaymentsGrid.ParseMerchantId("mer_123").ShouldBeNull();
     }
 }

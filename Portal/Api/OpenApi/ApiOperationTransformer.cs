@@ -46,6 +46,17 @@ internal sealed class ApiOperationTransformer : IOpenApiOperationTransformer
             operation.Security.Add(new OpenApiSecurityRequirement()); // the credential is optional
         }
 
+        foreach (var path in description.ParameterDescriptions.Where(p => p.Source == BindingSource.Path))
+        {
+            // A typed id (PaymentId, MerchantId, ...): its one wire form. Anything else is not routed at all (404).
+            if (path.Type?.GetField("Prefix", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static) is { IsLiteral: true } prefix
+                && path.Type.Namespace == typeof(Core.PaymentId).Namespace
+                && operation.Parameters.FirstOrDefault(p => p.Name == path.Name && p.In == ParameterLocation.Path) is OpenApiParameter { Schema: OpenApiSchema schema })
+            {
+                schema.Pattern = $"^{prefix.GetRawConstantValue()}[0-9a-f]{{32}}$";
+            }
+        }
+
         foreach (var header in metadata.OfType<ApiRequestHeader>())
         {
             operation.Parameters.Add(new OpenApiParameter
