@@ -27,8 +27,19 @@ builder.Services.AddPortalUi();
 
 var app = builder.Build();
 
-app.ClaimDataFolder();
-await app.InitializePortalStorageAsync();
+try
+{
+    app.ClaimDataFolder();
+    await app.InitializePortalStorageAsync();
+}
+catch (StartupRefusedException refused) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
+{
+    // An operator's answer, not a crash: the reason and what to do, then exit 1 (no stack trace, no abort). Hosted in a
+    // test (WebApplicationFactory) the exception goes on to the test instead.
+    await Console.Error.WriteLineAsync(refused.Message);
+    Environment.ExitCode = 1;
+    return;
+}
 
 app.UsePortalForwardedHeaders();
 app.UsePortalErrorHandling();

@@ -46,7 +46,7 @@ internal sealed class DataFolderLock : IDisposable
         }
         catch (IOException ex) when (IsHeldByAnother(path))
         {
-            throw new InvalidOperationException(
+            throw new StartupRefusedException(
                 $"The data folder {dataFolder} is in use by another portal ({ReadHolder(dataFolder)}). One portal runs per data folder: "
                 + "stop that one first, or give this one another Portal:DataPath. Several instances on shared data are AWS mode's job.", ex);
         }

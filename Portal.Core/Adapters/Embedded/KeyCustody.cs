@@ -82,7 +82,7 @@ internal static class KeyCustody
         Directory.EnumerateFiles(folder.Root, "*", SearchOption.AllDirectories)
             .Any(file => Path.GetFileName(file) is not (DataFolderLock.FileName or DataFolderLock.HolderFileName));
 
-    private static InvalidOperationException Refused(EmbeddedDataFolder folder, string why) =>
+    private static StartupRefusedException Refused(EmbeddedDataFolder folder, string why) =>
         new($"The portal will not start on the data folder {folder.Root}: {why}. Starting would seal new data with a new key "
             + $"and leave the existing data unreadable, so nothing was changed. Put the original key back at {folder.KeyPath} "
             + $"(or Portal:KeyPath), or restore the folder with its key ring: {RestoreCommand}");

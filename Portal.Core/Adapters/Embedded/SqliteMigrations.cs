@@ -140,4 +140,4 @@ internal static class SqliteMigrations
 }
 
 /// <summary>A data file written by a newer release than this one: start-up stops rather than guess at its meaning.</summary>
-public sealed class SchemaTooNewException(string message) : InvalidOperationException(message);
+public sealed class SchemaTooNewException(string message) : StartupRefusedException(message);

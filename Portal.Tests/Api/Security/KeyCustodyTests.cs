@@ -35,6 +35,23 @@ public sealed class KeyCustodyTests : IDisposable
     }
 
     [Fact]
+    public async Task The_portal_process_refused_for_a_missing_key_ring_prints_why_and_exits_1_without_a_crash()
+    {
+        await WriteDataAndStopAsync();
+        File.Delete(KeyPath);
+        var before = DataFolderSnapshot.Take(_folder);
+
+        var (exitCode, output) = await SingleInstanceTests.RunSecondPortalAsync(_folder);
+
+        exitCode.ShouldBe(1, output); // not 134 (SIGABRT after an unhandled exception)
+        output.ShouldContain($"The portal will not start on the data folder {_folder}");
+        output.ShouldContain(KeyCustody.RestoreCommand);
+        output.ShouldNotContain("Unhandled exception");
+        output.ShouldNotContain("   at ");
+        DataFolderSnapshot.Take(_folder).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task Start_up_with_the_key_ring_removed_is_refused_naming_the_folder_and_the_restore_command_and_changes_nothing()
     {
         await WriteDataAndStopAsync();
