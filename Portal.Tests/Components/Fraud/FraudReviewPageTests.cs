@@ -6,7 +6,6 @@ using MudBlazor.Services;
 using Portal.Auth;
 using Portal.Components;
 using Portal.Components.Fraud;
-using Portal.Core.Fraud.Review;
 using Portal.Tests.Unit.Fraud;
 
 namespace Portal.Tests.Components.Fraud;
