@@ -100,6 +100,22 @@ public sealed class FraudReviewPageTests : BunitContext
     }
 
     [Fact]
+    public async Task The_app_bar_bell_counts_a_new_alert_and_lists_it_with_a_link_to_its_case()
+    {
+        var merchant = await _bed.MerchantAsync("646464");
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        var bell = Render<FraudAlertsBell>();
+        bell.WaitForAssertion(() => _bed.Alerts.Count.ShouldBe(1));
+
+        var held = await Task.Run(() => _bed.HeldPaymentAsync(merchant), Xunit.TestContext.Current.CancellationToken);
+
+        var fraudCase = await _bed.CaseOfAsync(held);
+        bell.WaitForAssertion(() => bell.Find("[data-testid=fraud-alert-count] .mud-badge").TextContent.Trim().ShouldBe("1"));
+        bell.Find("button").GetAttribute("aria-label").ShouldBe("Fraud alerts (1 new)");
+        _bed.Alerts.Recent(FraudReviewBed.AdminA).ShouldHaveSingleItem().Link.ShouldBe($"/admin/fraud/{fraudCase.DisplayId}");
+    }
+
+    [Fact]
     public async Task A_payment_held_while_the_page_is_open_appears_without_a_reload()
     {
         var merchant = await _bed.MerchantAsync("636363");
