@@ -116,7 +116,6 @@ public sealed class FraudReviewOptions : IValidatableObject
     public TimeSpan Sla { get; set; } = TimeSpan.FromHours(4);
 
     /// <summary>Where the alert email of a held or blocked payment goes; none is sent when empty.</summary>
-    [EmailAddress]
     public string? OnCallEmail { get; set; }
 
     /// <summary>The portal's public base URL for links in alert emails (e.g. <c>https://portal.example.com</c>); relative links when empty.</summary>
@@ -131,6 +130,11 @@ public sealed class FraudReviewOptions : IValidatableObject
         if (Sla <= TimeSpan.Zero || Sla > TimeSpan.FromDays(30))
         {
             yield return new ValidationResult($"FraudReview:Sla ({Sla}) must be positive and at most 30 days.", [nameof(Sla)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(OnCallEmail) && !new EmailAddressAttribute().IsValid(OnCallEmail))
+        {
+            yield return new ValidationResult($"FraudReview:OnCallEmail ({OnCallEmail}) is not an email address.", [nameof(OnCallEmail)]);
         }
     }
 }
