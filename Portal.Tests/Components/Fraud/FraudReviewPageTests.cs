@@ -13,6 +13,8 @@ namespace Portal.Tests.Components.Fraud;
 /// <summary>The fraud review queue page (<see cref="FraudReview"/>) over the real use cases and embedded stores.</summary>
 public sealed class FraudReviewPageTests : BunitContext
 {
+    // Generous: the suite runs these beside browser tests on two busy cores.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly FraudReviewBed _bed = new();
 
     public FraudReviewPageTests()
@@ -49,7 +51,7 @@ public sealed class FraudReviewPageTests : BunitContext
     {
         var page = RenderPage();
 
-        page.WaitForAssertion(() => page.Find("[data-testid=empty-state]").TextContent.ShouldContain("Nothing to review"));
+        page.WaitForAssertion(() => page.Find("[data-testid=empty-state]").TextContent.ShouldContain("Nothing to review"), Wait);
         page.FindAll("[data-testid=open-case]").ShouldBeEmpty();
         page.FindAll("[data-testid=queue-error]").ShouldBeEmpty();
     }
@@ -63,7 +65,7 @@ public sealed class FraudReviewPageTests : BunitContext
         await _bed.Decisions.ClaimAsync(FraudReviewBed.AdminA, second.Id, Xunit.TestContext.Current.CancellationToken);
 
         var page = RenderPage();
-        page.WaitForAssertion(() => CaseIds(page).ShouldBe([first.DisplayId, second.DisplayId]));
+        page.WaitForAssertion(() => CaseIds(page).ShouldBe([first.DisplayId, second.DisplayId]), Wait);
         page.Markup.ShouldContain("$4.80");
         page.FindAll("[data-testid=assignee]").Select(a => a.TextContent.Trim()).ShouldBe(["Unassigned", "ada@portal.example (you)"]);
         page.FindAll("[data-testid=sla-chip]").Count.ShouldBe(2);
@@ -71,7 +73,7 @@ public sealed class FraudReviewPageTests : BunitContext
         // Mine: only the claimed case.
         var assignee = page.FindComponents<MudSelect<Portal.Core.Merchants.QueueAssignee>>().Single();
         await page.InvokeAsync(() => assignee.Instance.ValueChanged.InvokeAsync(Portal.Core.Merchants.QueueAssignee.Assigned));
-        page.WaitForAssertion(() => CaseIds(page).ShouldBe([second.DisplayId]));
+        page.WaitForAssertion(() => CaseIds(page).ShouldBe([second.DisplayId]), Wait);
         await page.InvokeAsync(() => assignee.Instance.ValueChanged.InvokeAsync(Portal.Core.Merchants.QueueAssignee.Anyone));
 
         // A score range that no case is in: the filtered empty state, not the "nothing to review" one.
@@ -81,7 +83,7 @@ public sealed class FraudReviewPageTests : BunitContext
         {
             CaseIds(page).ShouldBeEmpty();
             page.Find("[data-testid=empty-state]").TextContent.ShouldContain("No cases match these filters");
-        });
+        }, Wait);
     }
 
     [Fact]
@@ -90,13 +92,13 @@ public sealed class FraudReviewPageTests : BunitContext
         var merchant = await _bed.MerchantAsync("626262");
         var fraudCase = await _bed.CaseOfAsync(await _bed.HeldPaymentAsync(merchant));
         var page = RenderPage();
-        page.WaitForAssertion(() => CaseIds(page).ShouldBe([fraudCase.DisplayId]));
+        page.WaitForAssertion(() => CaseIds(page).ShouldBe([fraudCase.DisplayId]), Wait);
 
         await _bed.Decisions.ClaimAsync(FraudReviewBed.AdminB, fraudCase.Id, Xunit.TestContext.Current.CancellationToken);
-        await page.InvokeAsync(() => page.Find("[data-testid=assign-to-me]").Click());
+        await page.Find("[data-testid=assign-to-me]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
 
-        page.WaitForAssertion(() => page.Find("[data-testid=queue-conflict]").TextContent.ShouldContain("bo@portal.example is working this case"));
-        page.WaitForAssertion(() => page.Find("[data-testid=assignee]").TextContent.Trim().ShouldBe("bo@portal.example"));
+        page.WaitForAssertion(() => page.Find("[data-testid=queue-conflict]").TextContent.ShouldContain("bo@portal.example is working this case"), Wait);
+        page.WaitForAssertion(() => page.Find("[data-testid=assignee]").TextContent.Trim().ShouldBe("bo@portal.example"), Wait);
     }
 
     [Fact]
@@ -105,12 +107,12 @@ public sealed class FraudReviewPageTests : BunitContext
         var merchant = await _bed.MerchantAsync("646464");
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         var bell = Render<FraudAlertsBell>();
-        bell.WaitForAssertion(() => _bed.Alerts.Count.ShouldBe(1));
+        bell.WaitForAssertion(() => _bed.Alerts.Count.ShouldBe(1), Wait);
 
         var held = await Task.Run(() => _bed.HeldPaymentAsync(merchant), Xunit.TestContext.Current.CancellationToken);
 
         var fraudCase = await _bed.CaseOfAsync(held);
-        bell.WaitForAssertion(() => bell.Find("[data-testid=fraud-alert-count] .mud-badge").TextContent.Trim().ShouldBe("1"));
+        bell.WaitForAssertion(() => bell.Find("[data-testid=fraud-alert-count] .mud-badge").TextContent.Trim().ShouldBe("1"), Wait);
         bell.Find("button").GetAttribute("aria-label").ShouldBe("Fraud alerts (1 new)");
         _bed.Alerts.Recent(FraudReviewBed.AdminA).ShouldHaveSingleItem().Link.ShouldBe($"/admin/fraud/{fraudCase.DisplayId}");
     }
@@ -120,11 +122,11 @@ public sealed class FraudReviewPageTests : BunitContext
     {
         var merchant = await _bed.MerchantAsync("636363");
         var page = RenderPage();
-        page.WaitForAssertion(() => page.Find("[data-testid=empty-state]"));
+        page.WaitForAssertion(() => page.Find("[data-testid=empty-state]"), Wait);
 
         var held = await Task.Run(() => _bed.HeldPaymentAsync(merchant), Xunit.TestContext.Current.CancellationToken);
 
         var fraudCase = await _bed.CaseOfAsync(held);
-        page.WaitForAssertion(() => CaseIds(page).ShouldBe([fraudCase.DisplayId]));
+        page.WaitForAssertion(() => CaseIds(page).ShouldBe([fraudCase.DisplayId]), Wait);
     }
 }
