@@ -6,6 +6,7 @@ using Portal.Core.Adapters.Embedded;
 using Portal.Core.ApiKeys;
 using Portal.Core.Audit;
 using Portal.Core.Configuration;
+using Portal.Core.Fraud.Review;
 using Portal.Core.Notifications;
 using Portal.Core.Payments.Live;
 using Portal.Core.Security;
@@ -47,6 +48,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Payments.RefundPayment>();
         services.AddSingleton<Payments.PaymentQueries>();
         services.AddWebhooks();
+        services.AddFraudReview();
         return services;
     }
 

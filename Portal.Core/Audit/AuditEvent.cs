@@ -59,4 +59,13 @@ public static class AuditActions
     public const string AuditRead = "audit.read";
     public const string AuditVerified = "audit.verified";
     public const string PaymentViewed = "payment.viewed";
+
+    // Fraud review queue (issue 16, part 1): cases of held payments and their outcomes.
+    public const string FraudCaseOpened = "fraud_case.opened";
+    public const string FraudCaseViewed = "fraud_case.viewed";
+    public const string FraudCaseClaimed = "fraud_case.claimed";
+    public const string FraudCaseApproved = "fraud_case.approved";
+    public const string FraudCaseDeclined = "fraud_case.declined";
+    public const string FraudCaseEscalated = "fraud_case.escalated";
+    public const string FraudCaseRefundedAsFraud = "fraud_case.refunded_as_fraud";
 }

@@ -27,7 +27,8 @@ public sealed class InitiatePayment(
     ApplyProcessorEvent processorEvents,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
-    ILogger<InitiatePayment> logger)
+    ILogger<InitiatePayment> logger,
+    Fraud.Review.FraudCaseIntake? fraudReview = null)
 {
     private const string UnconfirmedPayment =
         "The payment processor did not confirm the outcome yet. Retry with the same Idempotency-Key in a few seconds: it is never charged twice.";
@@ -101,6 +102,11 @@ public sealed class InitiatePayment(
             }
 
             feed.Publish(payment);
+            if (fraudReview is not null)
+            {
+                await fraudReview.ScreenedAsync(payment, CancellationToken.None); // the review case and the alert
+            }
+
             return new PaymentAnswer(payment);
         }
 

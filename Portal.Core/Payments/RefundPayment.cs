@@ -30,8 +30,15 @@ public sealed class RefundPayment(
     /// <summary>The processor refused the refund: the amount is given back and the key released with this answer.</summary>
     public static Error Declined(string? message) => new(ErrorKind.Declined, message ?? "The processor declined the refund.", Title: "Refund failed");
 
-    public async Task<Result<RefundAnswer>> RefundAsync(Actor actor, PaymentId paymentId, long? amount, string? reason, string? idempotencyKey,
-        CancellationToken cancellationToken = default)
+    public Task<Result<RefundAnswer>> RefundAsync(Actor actor, PaymentId paymentId, long? amount, string? reason, string? idempotencyKey,
+        CancellationToken cancellationToken = default) => RefundAsync(actor, paymentId, amount, reason, idempotencyKey, byAdmin: false, cancellationToken);
+
+    /// <summary>A full refund an admin decides in fraud review (Fraud.Review.FraudCaseDecisions): any merchant's payment, admins only.</summary>
+    public Task<Result<RefundAnswer>> RefundAsFraudAsync(Actor admin, PaymentId paymentId, string reason, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        RefundAsync(admin, paymentId, null, reason, idempotencyKey, byAdmin: true, cancellationToken);
+
+    private async Task<Result<RefundAnswer>> RefundAsync(Actor actor, PaymentId paymentId, long? amount, string? reason, string? idempotencyKey, bool byAdmin,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (PaymentIdempotency.CheckKey(idempotencyKey) is { } keyProblem)
@@ -55,7 +62,7 @@ public sealed class RefundPayment(
         }
 
         var payment = await store.GetAsync(paymentId.Value, cancellationToken);
-        if (payment is null || !actor.IsMerchant || payment.MerchantId != actor.MerchantId)
+        if (payment is null || !(byAdmin ? actor.Role == Roles.Admin : actor.IsMerchant && payment.MerchantId == actor.MerchantId))
         {
             return Error.NotFound("No such payment.");
         }

@@ -13,13 +13,13 @@ namespace Portal.Tests.Infrastructure;
 internal sealed class PaymentUseCases
 {
     public PaymentUseCases(IPaymentStore store, IEventOutbox outbox, IPaymentProcessor processor, IMerchantStore merchants, PaymentFeed feed, IAuditLog audit,
-        IKeyRing keys, TimeProvider clock, PaymentOptions? options = null)
+        IKeyRing keys, TimeProvider clock, PaymentOptions? options = null, Portal.Core.Fraud.Review.FraudCaseIntake? fraudReview = null)
     {
         var o = Options.Create(options ?? new PaymentOptions());
         Idempotency = new PaymentIdempotency(store, o, clock);
         Events = new ApplyProcessorEvent(store, feed, clock);
         Initiate = new InitiatePayment(store, processor, merchants, new FraudScorer(Options.Create(new FraudOptions())), feed, Idempotency, Events, o, clock,
-            NullLogger<InitiatePayment>.Instance);
+            NullLogger<InitiatePayment>.Instance, fraudReview);
         Refund = new RefundPayment(store, processor, feed, Idempotency, audit, o, clock, NullLogger<RefundPayment>.Instance);
         Queries = new PaymentQueries(store, outbox, audit, keys, clock);
     }

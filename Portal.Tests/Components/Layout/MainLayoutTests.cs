@@ -12,6 +12,8 @@ public sealed class MainLayoutTests : BunitContext
     public MainLayoutTests()
     {
         Services.AddMudServices();
+        Services.AddSingleton<Portal.Core.Fraud.Review.FraudAlertHub>(); // the admin's app-bar alerts
+        Services.AddScoped<Portal.Components.CircuitClient>();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

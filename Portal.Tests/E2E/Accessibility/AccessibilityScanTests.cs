@@ -58,6 +58,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/transactions", [PortalRoles.Admin]),
         new("/admin/transactions/{Id}", [PortalRoles.Admin], d => d.PaymentId),
         new("/admin/fraud", [PortalRoles.Admin]),
+        new("/admin/fraud/{CaseId}", [PortalRoles.Admin], d => d.FraudCaseId),
         new("/admin/disputes", [PortalRoles.Admin]),
         new("/compliance/audit", [PortalRoles.Compliance]),
         new("/compliance/reports", [PortalRoles.Compliance]),
@@ -203,7 +204,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
     }
 
     /// <summary>An approved merchant (signed in with its own account) with a few payments, so lists and details have rows.</summary>
-    internal sealed record SampleData(string MerchantEmail, Guid MerchantGuid, string PaymentId)
+    internal sealed record SampleData(string MerchantEmail, Guid MerchantGuid, string PaymentId, string FraudCaseId = "")
     {
         public static async Task<SampleData> CreateAsync(PortalSession session)
         {
@@ -225,7 +226,20 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
                 paymentId ??= JsonDocument.Parse(text).RootElement.GetProperty("id").GetString();
             }
 
-            return new SampleData(email, actor.MerchantId!.Value, paymentId!);
+            // Six small payments of one customer: the sixth is held for review (card testing and velocity), so the fraud queue has a case.
+            string? heldId = null;
+            for (var i = 0; i < 6; i++)
+            {
+                var body = JsonSerializer.Serialize(new { amount = 100, currency = "usd", customer_id = "cus_scan_fraud", payment_method = "pm_card_visa" });
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+                using var response = await api.SendAsync(request);
+                heldId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+            }
+
+            var fraudCase = await session.Factory.Services.GetRequiredService<Portal.Core.Fraud.Review.IFraudCaseStore>()
+                .GetByPaymentAsync(Portal.Core.PaymentId.Parse(heldId!, null).Value, CancellationToken.None);
+            return new SampleData(email, actor.MerchantId!.Value, paymentId!, fraudCase?.DisplayId ?? "frc_missing");
         }
     }
 }
