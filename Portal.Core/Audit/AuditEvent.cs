@@ -59,4 +59,13 @@ public static class AuditActions
     public const string AuditRead = "audit.read";
     public const string AuditVerified = "audit.verified";
     public const string PaymentViewed = "payment.viewed";
+
+    // Fraud allow/block lists and rule versions (issue 16, part 2).
+    public const string FraudListEntryAdded = "fraud_list.entry_added";
+    public const string FraudListEntryExpired = "fraud_list.entry_expired";
+    public const string FraudListImported = "fraud_list.imported";
+    public const string FraudRuleDraftSaved = "fraud_rules.draft_saved";
+    public const string FraudRuleDraftDiscarded = "fraud_rules.draft_discarded";
+    public const string FraudRulePublished = "fraud_rules.published";
+    public const string FraudRuleBacktested = "fraud_rules.backtested";
 }

@@ -31,6 +31,7 @@ internal static class EmbeddedSchemas
             s.Execute(SqliteProcessedWebhookEvents.Schema);
             s.Execute(SqliteWebhookStore.Schema);
         }),
+        new(2, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>
