@@ -138,21 +138,22 @@ public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules
 
     /// <summary>The streaming loop: one page in memory at a time.</summary>
     public static async Task<BacktestResult> ReplayAsync(IPaymentHistory history, ScoringRules live, ScoringRules draft, FraudListSnapshot lists,
-        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken)
+        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken, int pageSize = PageSize)
     {
         ArgumentNullException.ThrowIfNull(history);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
         var replay = new BacktestReplay(live, draft, lists);
         PaymentKeyset? after = null;
         var span = Math.Max(1, (to - from).Ticks);
         while (true)
         {
-            var page = await history.ReadAsync(from, to, after, PageSize, cancellationToken);
+            var page = await history.ReadAsync(from, to, after, pageSize, cancellationToken);
             foreach (var payment in page)
             {
                 replay.Add(payment);
             }
 
-            if (page.Count < PageSize)
+            if (page.Count < pageSize)
             {
                 break;
             }
