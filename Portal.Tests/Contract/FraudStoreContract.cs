@@ -173,7 +173,7 @@ public abstract class FraudStoreContract
         for (var i = 0; i < 9; i++)
         {
             var at = T0.AddMinutes(i);
-            var p = new Payment(Guid.CreateVersion7(at), merchant, 1000 + i, "ngn", $"cus_{i % 3}", "pm_tok", null, $"dev_{i}", "NG", "203.0.113.9",
+            var p = new Payment(Guid.CreateVersion7(at), merchant, 1000 + i, "ngn", $"cus_{i % 3}", "pm_tok", null, $"dev_{i}", "203.0.113.9", "NG",
                 new Dictionary<string, string> { ["email"] = "ada@example.com" }, i == 4 ? PaymentStatus.Disputed : PaymentStatus.Succeeded, null, null, false, 0, [], null, null, 0,
                 "key-" + Guid.NewGuid().ToString("N"), at, at, 1);
             await payments.WriteAsync(new PaymentWrite { NewPayment = p }, Ct);

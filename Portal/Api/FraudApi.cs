@@ -35,21 +35,21 @@ internal static class FraudApi
     }
 
     [ApiRequest]
-    public sealed record EntryBody([property: Required] string? List, [property: Required] string? Subject, [property: Required] string? Value,
+    public sealed record FraudListEntryBody([property: Required] string? List, [property: Required] string? Subject, [property: Required] string? Value,
         [property: Required] string? Reason, DateTimeOffset? ExpiresAt, string? MerchantId);
 
     [ApiRequest]
-    public sealed record ExpireBody([property: Required] long? Version);
+    public sealed record FraudListExpireBody([property: Required] long? Version);
 
-    public sealed record EntryDto(string Id, string List, string Subject, string Value, string? MerchantId, string Reason, string AuthorName,
+    public sealed record FraudListEntryDto(string Id, string List, string Subject, string Value, string? MerchantId, string Reason, string AuthorName,
         DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, string? ExpiredBy, bool Active, long Version);
 
-    public sealed record EntryList(IReadOnlyList<EntryDto> Data, int Total);
+    public sealed record FraudListEntryList(IReadOnlyList<FraudListEntryDto> Data, int Total);
 
-    public sealed record ImportResult(int Added, IReadOnlyList<EntryDto> Data);
+    public sealed record FraudListImportResult(int Added, IReadOnlyList<FraudListEntryDto> Data);
 
     [ApiRequest]
-    public sealed record RuleParametersDto(
+    public sealed record FraudRuleParametersDto(
         [property: Required] int? BlockAbove, [property: Required] int? ReviewFrom,
         [property: Required] int? AmountSpikeWeight, [property: Required] double? AmountSpikeMultiplier, [property: Required] int? AmountSpikeMinHistory,
         [property: Required] int? VelocityWeight, [property: Required] int? VelocityMaxPayments, [property: Required] int? VelocityWindowSeconds,
@@ -58,18 +58,18 @@ internal static class FraudApi
         [property: Required] int? CardTestingWindowSeconds);
 
     [ApiRequest]
-    public sealed record DraftBody([property: Required] RuleParametersDto? Parameters, [property: Required] long? Revision, string? Note);
+    public sealed record FraudRuleDraftBody([property: Required] FraudRuleParametersDto? Parameters, [property: Required] long? Revision, string? Note);
 
     [ApiRequest]
-    public sealed record PublishBody([property: Required] long? Revision);
+    public sealed record FraudRulePublishBody([property: Required] long? Revision);
 
-    public sealed record VersionDto(int Version, RuleParametersDto Parameters, IReadOnlyList<string> Authors, string PublishedBy, DateTimeOffset PublishedAt, string? Note);
+    public sealed record FraudRuleVersionDto(int Version, FraudRuleParametersDto Parameters, IReadOnlyList<string> Authors, string PublishedBy, DateTimeOffset PublishedAt, string? Note);
 
-    public sealed record DraftDto(RuleParametersDto Parameters, int BasedOn, IReadOnlyList<string> Editors, string? Note, DateTimeOffset UpdatedAt, long Revision);
+    public sealed record FraudRuleDraftDto(FraudRuleParametersDto Parameters, int BasedOn, IReadOnlyList<string> Editors, string? Note, DateTimeOffset UpdatedAt, long Revision);
 
-    public sealed record RulesDto(VersionDto Live, DraftDto? Draft, IReadOnlyList<VersionDto> Versions);
+    public sealed record FraudRulesDto(FraudRuleVersionDto Live, FraudRuleDraftDto? Draft, IReadOnlyList<FraudRuleVersionDto> Versions);
 
-    internal static async Task<Results<Ok<EntryList>, ValidationProblem, ProblemHttpResult>> ListEntriesAsync(HttpContext context, FraudListService lists,
+    internal static async Task<Results<Ok<FraudListEntryList>, ValidationProblem, ProblemHttpResult>> ListEntriesAsync(HttpContext context, FraudListService lists,
         TimeProvider clock, string? list, string? subject, string? search, string? include_expired, string? skip, string? take, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -114,10 +114,10 @@ internal static class FraudApi
         }
 
         var now = clock.GetUtcNow();
-        return TypedResults.Ok(new EntryList(page.Items.Select(e => Dto(e, now)).ToList(), page.Total));
+        return TypedResults.Ok(new FraudListEntryList(page.Items.Select(e => Dto(e, now)).ToList(), page.Total));
     }
 
-    internal static async Task<Results<Created<EntryDto>, ValidationProblem, ProblemHttpResult>> AddEntryAsync(EntryBody body, HttpContext context, FraudListService lists,
+    internal static async Task<Results<Created<FraudListEntryDto>, ValidationProblem, ProblemHttpResult>> AddEntryAsync(FraudListEntryBody body, HttpContext context, FraudListService lists,
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var result = await lists.AddAsync(context.ToActor(), new FraudListEntryRequest(body.List, body.Subject, body.Value, body.Reason, body.ExpiresAt, body.MerchantId),
@@ -130,7 +130,7 @@ internal static class FraudApi
         return TypedResults.Created($"/api/v1/fraud/list_entries/{entry.DisplayId}", Dto(entry, clock.GetUtcNow()));
     }
 
-    internal static async Task<Results<Ok<EntryDto>, ValidationProblem, ProblemHttpResult>> ExpireEntryAsync(string entryId, ExpireBody body, HttpContext context,
+    internal static async Task<Results<Ok<FraudListEntryDto>, ValidationProblem, ProblemHttpResult>> ExpireEntryAsync(string entryId, FraudListExpireBody body, HttpContext context,
         FraudListService lists, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (FraudListEntryId.From(entryId) is not { } id)
@@ -147,7 +147,7 @@ internal static class FraudApi
         return result.TryGet(out var entry) ? TypedResults.Ok(Dto(entry, clock.GetUtcNow())) : result.Error!.ToProblem(context, NoSuchEntry);
     }
 
-    internal static async Task<Results<Ok<ImportResult>, ValidationProblem, ProblemHttpResult>> ImportAsync(HttpContext context, FraudListService lists, TimeProvider clock,
+    internal static async Task<Results<Ok<FraudListImportResult>, ValidationProblem, ProblemHttpResult>> ImportAsync(HttpContext context, FraudListService lists, TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var result = await lists.ImportCsvAsync(context.ToActor(), context.Request.Body, null, cancellationToken);
@@ -157,10 +157,10 @@ internal static class FraudApi
         }
 
         var now = clock.GetUtcNow();
-        return TypedResults.Ok(new ImportResult(import.Added, import.Entries.Select(e => Dto(e, now)).ToList()));
+        return TypedResults.Ok(new FraudListImportResult(import.Added, import.Entries.Select(e => Dto(e, now)).ToList()));
     }
 
-    internal static async Task<Results<Ok<RulesDto>, ProblemHttpResult>> GetRulesAsync(HttpContext context, FraudRuleService rules, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<FraudRulesDto>, ProblemHttpResult>> GetRulesAsync(HttpContext context, FraudRuleService rules, CancellationToken cancellationToken)
     {
         var result = await rules.GetAsync(context.ToActor(), cancellationToken);
         if (!result.TryGet(out var overview))
@@ -168,10 +168,10 @@ internal static class FraudApi
             return result.Error!.ToProblem(context);
         }
 
-        return TypedResults.Ok(new RulesDto(Dto(overview.Live), overview.Draft is { } d ? Dto(d) : null, overview.Versions.Select(Dto).ToList()));
+        return TypedResults.Ok(new FraudRulesDto(Dto(overview.Live), overview.Draft is { } d ? Dto(d) : null, overview.Versions.Select(Dto).ToList()));
     }
 
-    internal static async Task<Results<Ok<DraftDto>, ValidationProblem, ProblemHttpResult>> SaveDraftAsync(DraftBody body, HttpContext context, FraudRuleService rules,
+    internal static async Task<Results<Ok<FraudRuleDraftDto>, ValidationProblem, ProblemHttpResult>> SaveDraftAsync(FraudRuleDraftBody body, HttpContext context, FraudRuleService rules,
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -212,7 +212,7 @@ internal static class FraudApi
         return TypedResults.Ok(Dto(draft));
     }
 
-    internal static async Task<Results<Ok<VersionDto>, ValidationProblem, ProblemHttpResult>> PublishAsync(PublishBody body, HttpContext context, FraudRuleService rules,
+    internal static async Task<Results<Ok<FraudRuleVersionDto>, ValidationProblem, ProblemHttpResult>> PublishAsync(FraudRulePublishBody body, HttpContext context, FraudRuleService rules,
         CancellationToken cancellationToken)
     {
         if (body.Revision is not { } revision)
@@ -224,7 +224,7 @@ internal static class FraudApi
         return result.TryGet(out var version) ? TypedResults.Ok(Dto(version)) : result.Error!.ToProblem(context);
     }
 
-    private static IEnumerable<(string Name, bool Missing)> Missing(RuleParametersDto p) =>
+    private static IEnumerable<(string Name, bool Missing)> Missing(FraudRuleParametersDto p) =>
     [
         ("block_above", p.BlockAbove is null), ("review_from", p.ReviewFrom is null), ("amount_spike_weight", p.AmountSpikeWeight is null),
         ("amount_spike_multiplier", p.AmountSpikeMultiplier is null), ("amount_spike_min_history", p.AmountSpikeMinHistory is null),
@@ -234,16 +234,16 @@ internal static class FraudApi
         ("card_testing_window_seconds", p.CardTestingWindowSeconds is null),
     ];
 
-    private static EntryDto Dto(FraudListEntry e, DateTimeOffset now) => new(e.DisplayId, FraudListNames.Of(e.List), FraudListNames.Of(e.Subject), e.Value,
+    private static FraudListEntryDto Dto(FraudListEntry e, DateTimeOffset now) => new(e.DisplayId, FraudListNames.Of(e.List), FraudListNames.Of(e.Subject), e.Value,
         e.MerchantId is { } m ? new MerchantId(m).ToString() : null, e.Reason, e.AuthorName, e.CreatedAt, e.ExpiresAt, e.ExpiredBy, e.IsActive(now), e.Version);
 
-    private static RuleParametersDto Dto(FraudRuleParameters p) => new(p.BlockAbove, p.ReviewFrom, p.AmountSpikeWeight, p.AmountSpikeMultiplier, p.AmountSpikeMinHistory,
+    private static FraudRuleParametersDto Dto(FraudRuleParameters p) => new(p.BlockAbove, p.ReviewFrom, p.AmountSpikeWeight, p.AmountSpikeMultiplier, p.AmountSpikeMinHistory,
         p.VelocityWeight, p.VelocityMaxPayments, (int)p.VelocityWindow.TotalSeconds, p.UnknownDeviceWeight, p.CountryMismatchWeight, p.CardTestingWeight,
         p.CardTestingSmallAmount, p.CardTestingMinSmallPayments, (int)p.CardTestingWindow.TotalSeconds);
 
-    private static VersionDto Dto(FraudRuleVersion v) => new(v.Version, Dto(v.Parameters), v.Authors.Select(a => a.Name).ToList(), v.PublishedByName, v.PublishedAt, v.Note);
+    private static FraudRuleVersionDto Dto(FraudRuleVersion v) => new(v.Version, Dto(v.Parameters), v.Authors.Select(a => a.Name).ToList(), v.PublishedByName, v.PublishedAt, v.Note);
 
-    private static DraftDto Dto(FraudRuleDraft d) => new(Dto(d.Parameters), d.BasedOn, d.Editors.Select(e => e.Name).ToList(), d.Note, d.UpdatedAt, d.Revision);
+    private static FraudRuleDraftDto Dto(FraudRuleDraft d) => new(Dto(d.Parameters), d.BasedOn, d.Editors.Select(e => e.Name).ToList(), d.Note, d.UpdatedAt, d.Revision);
 
     private const string NoSuchEntry = "No such list entry";
 }

@@ -84,9 +84,9 @@ public static class FraudListValues
             return null;
         }
 
-        if (!IPNetwork.TryParse(text, out var network))
+        if (!IPNetwork.TryParse(text, out var network) || !network.BaseAddress.Equals(start))
         {
-            return null; // host bits set, or a bad prefix length
+            return null; // a bad prefix length, or host bits set (IPNetwork would quietly clear them)
         }
 
         var baseAddress = Normalise(network.BaseAddress);
