@@ -23,14 +23,15 @@ internal static class FraudApi
         group.MapPost("/list_entries", AddEntryAsync).WithName("AddFraudListEntry")
             .WithSummary("Add an allow or block entry (customer, device, country, IP address or CIDR range, email domain). 400 names each bad field; nothing is saved.");
         group.MapPost("/list_entries/{entryId}/expire", ExpireEntryAsync).WithName("ExpireFraudListEntry")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Expire an entry now. 409 when it changed since it was read (version).");
         group.MapPost("/list_entries/import", ImportAsync).WithName("ImportFraudListEntries")
             .WithMetadata(new ApiRawBody("A CSV file with the header list,subject,value,reason,expires_at,merchant_id (at most 100 rows).", false, "text/csv"))
             .WithSummary("Import entries from CSV: every row is checked first; any bad row (named with its row number and field) means nothing is saved.");
         group.MapGet("/rules", GetRulesAsync).WithName("GetFraudRules").WithSummary("The live rule version, the draft (if any) and every published version.");
-        group.MapPut("/rules/draft", SaveDraftAsync).WithName("SaveFraudRuleDraft")
+        group.MapPut("/rules/draft", SaveDraftAsync).WithName("SaveFraudRuleDraft").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Save the draft of the next rule version. revision is the draft's revision as read (0 to start one); 409 names who changed it since.");
-        group.MapPost("/rules/draft/publish", PublishAsync).WithName("PublishFraudRuleDraft")
+        group.MapPost("/rules/draft/publish", PublishAsync).WithName("PublishFraudRuleDraft").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish the draft as the next version (four eyes: 403 for anyone who edited it). It scores payments from then on.");
     }
 

@@ -191,7 +191,10 @@ namespace FraudBench
                 pC.Value = "cus_" + customer.ToString(CultureInfo.InvariantCulture);
                 pS.Value = random.Next(100) == 0 ? nameof(PaymentStatus.Disputed) : nameof(PaymentStatus.Succeeded);
                 pAt.Value = at.UtcTicks;
-                pDoc.Value = $$"""{"amount":{{amount}},"deviceId":"dev_{{customer}}_{{random.Next(3)}}","country":"{{countries[(customer + random.Next(20) / 19) % countries.Length]}}","ipAddress":"192.0.2.{{customer % 250}}","metadata":{}}""";
+                var device = $"dev_{customer}_{random.Next(3)}";
+                var country = countries[(customer + random.Next(20) / 19) % countries.Length];
+                pDoc.Value = "{\"amount\":" + amount.ToString(CultureInfo.InvariantCulture) + ",\"deviceId\":\"" + device + "\",\"country\":\"" + country
+                    + "\",\"ipAddress\":\"192.0.2." + (customer % 250).ToString(CultureInfo.InvariantCulture) + "\",\"metadata\":{}}";
                 insert.ExecuteNonQuery();
             }
 
