@@ -36,7 +36,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddOptions<Payments.PaymentOptions>().BindConfiguration(Payments.PaymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Fraud.FraudOptions>().BindConfiguration(Fraud.FraudOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<Fraud.FraudOptions>, ValidatableObjectOptionsValidator<Fraud.FraudOptions>>();
-        services.AddSingleton<Fraud.FraudScorer>();
+        services.AddFraudListsAndRules();
         services.AddSingleton<Payments.PaymentFeed>();
         services.AddLivePayments();
         services.AddSingleton<Payments.LatencyRecorder>();
@@ -87,6 +87,7 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
         services.AddSingleton<IStorageProbe, EmbeddedStorageProbe>();
+        services.AddEmbeddedFraudStores();
         services.AddSingleton<EmbeddedDatabaseStartup>();
         return services;
     }

@@ -64,6 +64,7 @@ app.MapDocumentFiles();
 app.MapPaymentsApi();
 app.MapStripeWebhooksApi();
 app.MapWebhooksApi();
+app.MapFraudApi();
 app.MapAccountEndpoints();
 app.MapLiveViewMetrics();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

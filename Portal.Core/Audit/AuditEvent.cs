@@ -68,4 +68,12 @@ public static class AuditActions
     public const string FraudCaseDeclined = "fraud_case.declined";
     public const string FraudCaseEscalated = "fraud_case.escalated";
     public const string FraudCaseRefundedAsFraud = "fraud_case.refunded_as_fraud";
+    // Fraud allow/block lists and rule versions (issue 16, part 2).
+    public const string FraudListEntryAdded = "fraud_list.entry_added";
+    public const string FraudListEntryExpired = "fraud_list.entry_expired";
+    public const string FraudListImported = "fraud_list.imported";
+    public const string FraudRuleDraftSaved = "fraud_rules.draft_saved";
+    public const string FraudRuleDraftDiscarded = "fraud_rules.draft_discarded";
+    public const string FraudRulePublished = "fraud_rules.published";
+    public const string FraudRuleBacktested = "fraud_rules.backtested";
 }

@@ -58,6 +58,12 @@ public sealed class FraudOptions : IValidatableObject
 
     public TimeSpan CardTestingWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How often each instance re-reads the published rule version and the allow/block lists (changes made through this
+    /// instance apply at once; this bounds how late another instance sees them).
+    /// </summary>
+    public TimeSpan SnapshotRefresh { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ReviewFrom > BlockAbove)
@@ -68,6 +74,11 @@ public sealed class FraudOptions : IValidatableObject
         if (VelocityWindow <= TimeSpan.Zero || CardTestingWindow <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Fraud:VelocityWindow and Fraud:CardTestingWindow must be positive.", [nameof(VelocityWindow)]);
+        }
+
+        if (SnapshotRefresh < TimeSpan.FromSeconds(1))
+        {
+            yield return new ValidationResult("Fraud:SnapshotRefresh must be at least one second.", [nameof(SnapshotRefresh)]);
         }
     }
 }

@@ -76,7 +76,8 @@ public sealed class InitiatePayment(
         using var customerTurn = await _turns.EnterAsync(merchantId, "customer:" + request.CustomerId, cancellationToken);
         var now = clock.GetUtcNow();
         var profile = await store.GetCustomerAsync(merchantId, request.CustomerId!, cancellationToken);
-        var assessment = fraud.Assess(new FraudInput(request.Amount, request.DeviceId, request.Country, now), profile);
+        var assessment = fraud.Assess(new FraudInput(request.Amount, request.DeviceId, request.Country, now, merchantId, request.CustomerId, request.IpAddress,
+            request.Metadata?.GetValueOrDefault(FraudInput.EmailMetadataKey)), profile);
         var payment = NewPayment(merchantId, request, key, assessment, now);
         var activity = new PaymentActivity(merchantId, payment.CustomerId, payment.Amount, payment.DeviceId, payment.Country, now, PassedScreening: payment.Status == PaymentStatus.Pending);
         var initiated = PaymentEventData.Create(PaymentEventTypes.Initiated, payment, now);
@@ -280,7 +281,10 @@ public sealed class InitiatePayment(
             r.Metadata ?? new Dictionary<string, string>(), status,
             status == PaymentStatus.Blocked ? "fraud_blocked" : null,
             status == PaymentStatus.Blocked ? "Declined: the payment looks fraudulent." : null,
-            false, assessment.Score, assessment.Factors, status == PaymentStatus.Pending ? processor.Name : null, null, 0, key, now, now, 1);
+            false, assessment.Score, assessment.Factors, status == PaymentStatus.Pending ? processor.Name : null, null, 0, key, now, now, 1)
+        {
+            RuleVersion = assessment.RuleVersion,
+        };
     }
 
     private static string DerivedKey(Guid merchantId, PaymentRequest r) =>

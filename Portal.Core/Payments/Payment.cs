@@ -55,6 +55,9 @@ public sealed record Payment(
 {
     public string DisplayId => new PaymentId(Id).ToString();
 
+    /// <summary>The published fraud rule version that scored this payment (null for payments scored before rules were versioned).</summary>
+    public int? RuleVersion { get; init; }
+
     public long RefundableAmount => Status is PaymentStatus.Succeeded or PaymentStatus.PartiallyRefunded ? Amount - RefundedAmount : 0;
 }
 

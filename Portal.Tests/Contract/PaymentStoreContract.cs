@@ -119,6 +119,22 @@ public abstract class PaymentStoreContract
     // ---- one atomic write -------------------------------------------------------------------------------------------
 
     [Fact]
+    public async Task A_payment_keeps_the_rule_version_that_scored_it()
+    {
+        var store = await NewStoreAsync();
+        var scored = NewPayment(Guid.CreateVersion7(), T0) with { RuleVersion = 7 };
+        var unversioned = NewPayment(Guid.CreateVersion7(), T0);
+        await WriteOkAsync(store, Initiate(scored));
+        await WriteOkAsync(store, Initiate(unversioned));
+
+        (await store.GetAsync(scored.Id, Ct)).ShouldNotBeNull().RuleVersion.ShouldBe(7);
+        (await store.GetAsync(unversioned.Id, Ct)).ShouldNotBeNull().RuleVersion.ShouldBeNull();
+        var succeeded = Succeed(scored, T0.AddSeconds(1));
+        await WriteOkAsync(store, Update(scored, succeeded));
+        (await store.GetAsync(scored.Id, Ct)).ShouldNotBeNull().RuleVersion.ShouldBe(7);
+    }
+
+    [Fact]
     public async Task Write_commits_idempotency_payment_profile_counters_and_events_together()
     {
         var store = await NewStoreAsync();

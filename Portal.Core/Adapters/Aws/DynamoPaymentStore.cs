@@ -587,6 +587,10 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         SetOptional(item, "failure_message", p.FailureMessage);
         SetOptional(item, "processor", p.Processor);
         SetOptional(item, "processor_reference", p.ProcessorReference);
+        if (p.RuleVersion is { } ruleVersion)
+        {
+            item["rule_version"] = Number(ruleVersion);
+        }
 
         // Empty collections are left out (read back as empty), so no empty L or M goes over the wire.
         if (p.Metadata.Count > 0)
@@ -634,7 +638,10 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         item["idempotency_key"].S,
         Time(item["created_at"]),
         Time(item["updated_at"]),
-        Long(item["version"]));
+        Long(item["version"]))
+    {
+        RuleVersion = item.TryGetValue("rule_version", out var ruleVersion) ? (int)Long(ruleVersion) : null,
+    };
 
     private static Dictionary<string, AttributeValue> ToItem(IdempotencyRecord r)
     {

@@ -32,6 +32,7 @@ internal static class EmbeddedSchemas
             s.Execute(SqliteWebhookStore.Schema);
         }),
         new(2, "fraud review cases", s => s.Execute(SqliteFraudCaseStore.Schema)),
+        new(3, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>

@@ -174,7 +174,7 @@ public sealed class FraudReviewQueries(IFraudCaseStore cases, IPaymentStore paym
             return Error.NotFound("No such fraud review case.");
         }
 
-        var payment = await paymentQueries.DetailAsync(actor, fraudCase.PaymentId, cancellationToken);
+        var payment = await paymentQueries.DetailAsync(actor, new PaymentId(fraudCase.PaymentId), cancellationToken);
         if (!payment.TryGet(out var detail))
         {
             return payment.Error!;

@@ -56,6 +56,8 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/merchants", [PortalRoles.Admin]),
         new("/admin/merchants/{Id:guid}", [PortalRoles.Admin], d => d.MerchantGuid.ToString()),
         new("/admin/transactions", [PortalRoles.Admin]),
+        new("/admin/fraud/lists", [PortalRoles.Admin]),
+        new("/admin/fraud/rules", [PortalRoles.Admin]),
         new("/admin/transactions/{Id}", [PortalRoles.Admin], d => d.PaymentId),
         new("/admin/fraud", [PortalRoles.Admin]),
         new("/admin/fraud/{CaseId}", [PortalRoles.Admin], d => d.FraudCaseId),
