@@ -20,6 +20,7 @@ builder.WebHost.UseStaticWebAssets();
 builder.Services.AddPortalCore();
 builder.Services.AddEmbeddedStorage();
 builder.Services.AddStripeProcessor(builder.Configuration);
+builder.Services.AddDisputes(builder.Configuration);
 builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
 builder.Services.AddPaymentsApi();

@@ -31,6 +31,7 @@ internal static class EmbeddedSchemas
             s.Execute(SqliteProcessedWebhookEvents.Schema);
             s.Execute(SqliteWebhookStore.Schema);
         }),
+        new(2, "disputes", s => s.Execute(SqliteDisputeStore.Schema)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>
