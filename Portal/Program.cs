@@ -52,6 +52,7 @@ app.MapMerchantsApi();
 app.MapKycDocumentsApi();
 app.MapDocumentFiles();
 app.MapPaymentsApi();
+app.MapDisputesApi();
 app.MapStripeWebhooksApi();
 app.MapWebhooksApi();
 app.MapAccountEndpoints();
