@@ -11,7 +11,7 @@ namespace Portal.Core.Disputes;
 /// webhook events (written to the payment outbox, so the merchant's endpoints get them like payment events and the payment's
 /// timeline shows them), and emails to the merchant's contact address (opened, 48 hours before the deadline, closed).
 /// </summary>
-public sealed class DisputeOutbox(IPaymentStore payments, IMerchantStore merchants, MerchantPiiVault pii, IEmailOutbox email, TimeProvider clock, ILogger<DisputeOutbox> logger)
+public sealed class DisputeOutbox(IPaymentStore payments, IEventOutbox events, IMerchantStore merchants, MerchantPiiVault pii, IEmailOutbox email, TimeProvider clock, ILogger<DisputeOutbox> logger)
 {
     public async Task WebhookAsync(string type, Dispute dispute, CancellationToken cancellationToken)
     {
@@ -21,7 +21,15 @@ public sealed class DisputeOutbox(IPaymentStore payments, IMerchantStore merchan
             return;
         }
 
+        // Strictly after the payment's last event: the outbox delivers by (time, id), and two events of one moment (opened and
+        // closed by one processor event, or a fake clock) would otherwise go out in the order of their random id bits.
         var now = clock.GetUtcNow();
+        var earlier = await events.ForPaymentAsync(payment.Id, cancellationToken);
+        if (earlier.Count > 0 && earlier[^1].CreatedAt >= now)
+        {
+            now = earlier[^1].CreatedAt.AddTicks(1);
+        }
+
         var paymentEvent = PaymentEventData.Create(type, payment, now, w => WriteDispute(w, dispute));
         await payments.WriteAsync(new PaymentWrite { Events = [paymentEvent] }, cancellationToken);
     }

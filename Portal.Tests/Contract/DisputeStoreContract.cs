@@ -86,7 +86,8 @@ public abstract class DisputeStoreContract
         (await store.UpdateAsync(updated, 1, Ct)).ShouldBe(DisputeWriteOutcome.Done);
         (await store.UpdateAsync(updated with { Status = DisputeStatus.Accepted, Version = 3 }, 1, Ct)).ShouldBe(DisputeWriteOutcome.VersionConflict);
         (await store.UpdateAsync(NewDispute(), 1, Ct)).ShouldBe(DisputeWriteOutcome.NotFound);
-        (await store.GetAsync(dispute.Id, Ct)).ShouldBe(updated);
+        var stored = (await store.GetAsync(dispute.Id, Ct)).ShouldNotBeNull();
+        stored.ShouldBe(updated with { Files = stored.Files });
     }
 
     [Fact]
