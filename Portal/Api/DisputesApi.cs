@@ -38,7 +38,7 @@ internal static class DisputesApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Save the written evidence as a draft (replaces the last draft). Send version to refuse a stale write with 409.");
         group.MapPost("/{disputeId}/submit", SubmitAsync).WithName("SubmitDisputeEvidence")
-            .Accepts<DecisionBody>("application/json")
+            .Accepts<DecisionBody>(isOptional: true, "application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -47,7 +47,7 @@ internal static class DisputesApi
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .WithSummary("Submit the evidence to the processor, once: it is then locked. After the deadline 422, a second time 409; nothing is sent.");
         group.MapPost("/{disputeId}/accept", AcceptAsync).WithName("AcceptDispute")
-            .Accepts<DecisionBody>("application/json")
+            .Accepts<DecisionBody>(isOptional: true, "application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
