@@ -258,3 +258,30 @@ public readonly record struct FraudListEntryId(Guid Value) : ISpanParsable<Fraud
     /// <summary>The id in <paramref name="text"/>, or null unless it is exactly the wire form.</summary>
     public static FraudListEntryId? From(string? text) => TryParse(text, null, out var id) ? id : null;
 }
+
+/// <summary>A dispute (chargeback) of a payment: <c>dp_</c> and 32 lower-case hex digits on the wire, in URLs and audit targets. Binds from routes (<see cref="IParsable{TSelf}"/>).</summary>
+public readonly record struct DisputeId(Guid Value) : ISpanParsable<DisputeId>
+{
+    public const string Prefix = "dp_";
+
+    public static DisputeId New(TimeProvider clock) => new(Guid.CreateVersion7((clock ?? throw new ArgumentNullException(nameof(clock))).GetUtcNow()));
+
+    public override string ToString() => PrefixedId.Format(Prefix, Value);
+
+    public static DisputeId Parse(string s, IFormatProvider? provider) => Parse((s ?? throw new ArgumentNullException(nameof(s))).AsSpan(), provider);
+
+    public static DisputeId Parse(ReadOnlySpan<char> s, IFormatProvider? provider) =>
+        TryParse(s, provider, out var id) ? id : throw new FormatException($"Not a {Prefix} id: expected {Prefix} and 32 lower-case hex digits.");
+
+    public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out DisputeId result) => TryParse(s.AsSpan(), provider, out result);
+
+    public static bool TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out DisputeId result)
+    {
+        var ok = PrefixedId.TryParse(s, Prefix, out var value);
+        result = new(value);
+        return ok;
+    }
+
+    /// <summary>The id in <paramref name="text"/>, or null unless it is exactly the wire form.</summary>
+    public static DisputeId? From(string? text) => TryParse(text, null, out var id) ? id : null;
+}

@@ -6,12 +6,21 @@ namespace Portal.Core.Payments;
 /// What a processor reports later, through its own webhooks or the sandbox's follow-ups: a charge settled, a failure, a
 /// refund or a dispute, applied to the payment under its version check and recorded with its outbox event.
 /// </summary>
-public sealed class ApplyProcessorEvent(IPaymentStore store, PaymentFeed feed, TimeProvider clock) : IProcessorNotifications
+/// <remarks>
+/// With a dispute service (<see cref="IDisputeEvents"/>) registered, dispute events go to it: it keeps the dispute record and
+/// writes the <c>dispute.*</c> webhook events, and the payment is only marked disputed here.
+/// </remarks>
+public sealed class ApplyProcessorEvent(IPaymentStore store, PaymentFeed feed, TimeProvider clock, IDisputeEvents? disputes = null) : IProcessorNotifications
 {
     /// <inheritdoc />
     public async Task<bool> ApplyAsync(ProcessorNotification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);
+        if (disputes is not null && notification.IsDispute)
+        {
+            return await ApplyDisputeAsync(disputes, notification, cancellationToken);
+        }
+
         for (var attempt = 0; attempt < 5; attempt++)
         {
             if (await FindAsync(notification, cancellationToken) is not { } payment)
@@ -44,6 +53,30 @@ public sealed class ApplyProcessorEvent(IPaymentStore store, PaymentFeed feed, T
         }
 
         throw new InvalidOperationException($"Payment with processor reference could not be updated after retries (event {notification.EventId}).");
+    }
+
+    private async Task<bool> ApplyDisputeAsync(IDisputeEvents sink, ProcessorNotification notification, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(notification, cancellationToken) is not { } payment)
+        {
+            return false;
+        }
+
+        await sink.ApplyAsync(payment, notification, cancellationToken);
+        for (var attempt = 0; attempt < 5 && payment is not null && payment.Status != PaymentStatus.Disputed; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var updated = payment with { Status = PaymentStatus.Disputed, UpdatedAt = now, Version = payment.Version + 1 };
+            if ((await store.WriteAsync(new PaymentWrite { UpdatedPayment = updated, ExpectedVersion = payment.Version }, cancellationToken)).Status == PaymentWriteStatus.Ok)
+            {
+                feed.Publish(updated);
+                break;
+            }
+
+            payment = await store.GetAsync(payment.Id, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -16,6 +16,12 @@ public enum ProcessorNotificationType
     Failed,
     Refunded,
     DisputeCreated,
+
+    /// <summary>The processor changed a dispute (status, deadline, amount): applied by the dispute service.</summary>
+    DisputeUpdated,
+
+    /// <summary>The processor closed a dispute (won, lost): applied by the dispute service.</summary>
+    DisputeClosed,
 }
 
 /// <summary>
@@ -23,6 +29,9 @@ public enum ProcessorNotificationType
 /// <see cref="EventId"/> the processor's event id, for logs and the payment's timeline. <see cref="PaymentId"/> is the
 /// portal's own payment id when the processor echoes it back (Stripe: the PaymentIntent's <c>payment_id</c> metadata), which
 /// finds a payment whose charge request never got an answer and so has no processor reference yet.
+/// Dispute events carry the processor's dispute <see cref="DisputeStatus"/> (Stripe's words: <c>needs_response</c>, <c>won</c>...),
+/// the <see cref="EvidenceDueBy"/> deadline, the <see cref="Currency"/> of <see cref="Amount"/>, and when the processor created
+/// the event (<see cref="OccurredAt"/>), so an older event arriving after a newer one changes nothing.
 /// </summary>
 public sealed record ProcessorNotification(
     ProcessorNotificationType Type,
@@ -33,4 +42,11 @@ public sealed record ProcessorNotification(
     long? Amount = null,
     string? DisputeId = null,
     string? DisputeReason = null,
-    Guid? PaymentId = null);
+    Guid? PaymentId = null,
+    string? DisputeStatus = null,
+    DateTimeOffset? EvidenceDueBy = null,
+    string? Currency = null,
+    DateTimeOffset? OccurredAt = null)
+{
+    public bool IsDispute => Type is ProcessorNotificationType.DisputeCreated or ProcessorNotificationType.DisputeUpdated or ProcessorNotificationType.DisputeClosed;
+}

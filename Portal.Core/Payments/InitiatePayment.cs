@@ -247,7 +247,7 @@ public sealed class InitiatePayment(
         if (result.DisputeExpected && result.Reference is { } reference)
         {
             await processorEvents.ApplyAsync(new ProcessorNotification(ProcessorNotificationType.DisputeCreated, reference, "sandbox_" + payment.Id.ToString("N"),
-                Amount: payment.Amount, DisputeId: "dp_" + payment.Id.ToString("N"), DisputeReason: "fraudulent"), CancellationToken.None);
+                Amount: payment.Amount, DisputeId: "sbx_dp_" + payment.Id.ToString("N"), DisputeReason: "fraudulent"), CancellationToken.None);
         }
     }
 

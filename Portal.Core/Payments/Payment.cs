@@ -118,8 +118,10 @@ public static class PaymentEventTypes
     public const string Failed = "payment.failed";
     public const string Refunded = "payment.refunded";
     public const string DisputeCreated = "dispute.created";
+    public const string DisputeUpdated = "dispute.updated";
+    public const string DisputeClosed = "dispute.closed";
 
-    public static readonly IReadOnlyList<string> All = [Initiated, Succeeded, Failed, Refunded, DisputeCreated];
+    public static readonly IReadOnlyList<string> All = [Initiated, Succeeded, Failed, Refunded, DisputeCreated, DisputeUpdated, DisputeClosed];
 }
 
 /// <summary>

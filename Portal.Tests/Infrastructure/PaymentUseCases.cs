@@ -13,11 +13,12 @@ namespace Portal.Tests.Infrastructure;
 internal sealed class PaymentUseCases
 {
     public PaymentUseCases(IPaymentStore store, IEventOutbox outbox, IPaymentProcessor processor, IMerchantStore merchants, PaymentFeed feed, IAuditLog audit,
-        IKeyRing keys, TimeProvider clock, PaymentOptions? options = null, Portal.Core.Fraud.Review.FraudCaseIntake? fraudReview = null)
+        IKeyRing keys, TimeProvider clock, PaymentOptions? options = null, Portal.Core.Fraud.Review.FraudCaseIntake? fraudReview = null,
+        IDisputeEvents? disputes = null)
     {
         var o = Options.Create(options ?? new PaymentOptions());
         Idempotency = new PaymentIdempotency(store, o, clock);
-        Events = new ApplyProcessorEvent(store, feed, clock);
+        Events = new ApplyProcessorEvent(store, feed, clock, disputes);
         Initiate = new InitiatePayment(store, processor, merchants, new FraudScorer(Options.Create(new FraudOptions())), feed, Idempotency, Events, o, clock,
             NullLogger<InitiatePayment>.Instance, fraudReview);
         Refund = new RefundPayment(store, processor, feed, Idempotency, audit, o, clock, NullLogger<RefundPayment>.Instance);

@@ -33,6 +33,7 @@ internal static class EmbeddedSchemas
         }),
         new(2, "fraud review cases", s => s.Execute(SqliteFraudCaseStore.Schema)),
         new(3, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
+        new(4, "disputes", s => s.Execute(SqliteDisputeStore.Schema)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>

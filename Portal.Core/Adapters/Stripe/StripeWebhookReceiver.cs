@@ -163,12 +163,19 @@ internal sealed class StripeWebhookReceiver(
         EventTypes.ChargeRefunded => (true, e.Data?.Object is Charge charge && !string.IsNullOrEmpty(charge.PaymentIntentId)
             ? new ProcessorNotification(ProcessorNotificationType.Refunded, charge.PaymentIntentId, e.Id, Amount: charge.AmountRefunded)
             : null),
-        EventTypes.ChargeDisputeCreated => (true, e.Data?.Object is Dispute dispute && !string.IsNullOrEmpty(dispute.PaymentIntentId)
-            ? new ProcessorNotification(ProcessorNotificationType.DisputeCreated, dispute.PaymentIntentId, e.Id,
-                Amount: dispute.Amount, DisputeId: dispute.Id, DisputeReason: dispute.Reason)
-            : null),
+        EventTypes.ChargeDisputeCreated => (true, DisputeNotification(e, ProcessorNotificationType.DisputeCreated)),
+        EventTypes.ChargeDisputeUpdated => (true, DisputeNotification(e, ProcessorNotificationType.DisputeUpdated)),
+        EventTypes.ChargeDisputeClosed => (true, DisputeNotification(e, ProcessorNotificationType.DisputeClosed)),
         _ => (false, null),
     };
+
+    /// <summary>A dispute event with what the dispute record needs: status, deadline, currency and the event's own time (for ordering).</summary>
+    private static ProcessorNotification? DisputeNotification(Event e, ProcessorNotificationType type) =>
+        e.Data?.Object is Dispute dispute && !string.IsNullOrEmpty(dispute.PaymentIntentId)
+            ? new ProcessorNotification(type, dispute.PaymentIntentId, e.Id, Amount: dispute.Amount, DisputeId: dispute.Id, DisputeReason: dispute.Reason,
+                DisputeStatus: dispute.Status, EvidenceDueBy: dispute.EvidenceDetails?.DueBy is { } due ? new DateTimeOffset(DateTime.SpecifyKind(due, DateTimeKind.Utc)) : null,
+                Currency: dispute.Currency, OccurredAt: e.Created == default ? null : new DateTimeOffset(DateTime.SpecifyKind(e.Created, DateTimeKind.Utc)))
+            : null;
 
     private static ProcessorNotification Failed(PaymentIntent pi, string eventId)
     {

@@ -158,7 +158,23 @@ public sealed class StripeWebhooksApiTests(StripeWebhooksApiTests.StripeFactory 
         (await DeliverSignedAsync(Event(eventId, "charge.dispute.created", dispute))).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         factory.Sink.For(eventId).ShouldHaveSingleItem().ShouldBe(
-            new ProcessorNotification(ProcessorNotificationType.DisputeCreated, pi, eventId, Amount: 125000, DisputeId: "dp_1Q2w3E", DisputeReason: "fraudulent"));
+            new ProcessorNotification(ProcessorNotificationType.DisputeCreated, pi, eventId, Amount: 125000, DisputeId: "dp_1Q2w3E", DisputeReason: "fraudulent",
+                DisputeStatus: "needs_response", Currency: "ngn", OccurredAt: DateTimeOffset.FromUnixTimeSeconds(1764061200)));
+    }
+
+    [Theory]
+    [InlineData("charge.dispute.updated", ProcessorNotificationType.DisputeUpdated, "under_review")]
+    [InlineData("charge.dispute.closed", ProcessorNotificationType.DisputeClosed, "won")]
+    public async Task Dispute_updated_and_closed_events_carry_the_status_deadline_and_event_time(string type, ProcessorNotificationType expected, string status)
+    {
+        var (eventId, pi) = (NewId("evt_"), NewId("pi_"));
+        var dispute = $$"""{"id": "du_1Q2w3E", "object": "dispute", "amount": 125000, "currency": "ngn", "charge": "ch_1", "payment_intent": "{{pi}}", "reason": "fraudulent", "status": "{{status}}", "evidence_details": {"due_by": 1764892800, "has_evidence": true, "past_due": false, "submission_count": 1} }""";
+
+        (await DeliverSignedAsync(Event(eventId, type, dispute))).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        factory.Sink.For(eventId).ShouldHaveSingleItem().ShouldBe(
+            new ProcessorNotification(expected, pi, eventId, Amount: 125000, DisputeId: "du_1Q2w3E", DisputeReason: "fraudulent", DisputeStatus: status,
+                EvidenceDueBy: DateTimeOffset.FromUnixTimeSeconds(1764892800), Currency: "ngn", OccurredAt: DateTimeOffset.FromUnixTimeSeconds(1764061200)));
     }
 
     [Fact]

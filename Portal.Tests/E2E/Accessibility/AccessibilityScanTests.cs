@@ -50,6 +50,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/payments", [PortalRoles.Merchant]),
         new("/payments/{Id}", [PortalRoles.Merchant], d => d.PaymentId),
         new("/disputes", [PortalRoles.Merchant]),
+        new("/disputes/{Id}", [PortalRoles.Merchant], d => d.DisputeId),
         new("/developers", [PortalRoles.Merchant]),
         new("/admin/kyc", [PortalRoles.Admin]),
         new("/admin/kyc/{Id:guid}", [PortalRoles.Admin], d => d.MerchantGuid.ToString()),
@@ -62,6 +63,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/fraud", [PortalRoles.Admin]),
         new("/admin/fraud/{CaseId}", [PortalRoles.Admin], d => d.FraudCaseId),
         new("/admin/disputes", [PortalRoles.Admin]),
+        new("/admin/disputes/{Id}", [PortalRoles.Admin], d => d.DisputeId),
         new("/compliance/audit", [PortalRoles.Compliance]),
         new("/compliance/reports", [PortalRoles.Compliance]),
     ];
@@ -206,7 +208,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
     }
 
     /// <summary>An approved merchant (signed in with its own account) with a few payments, so lists and details have rows.</summary>
-    internal sealed record SampleData(string MerchantEmail, Guid MerchantGuid, string PaymentId, string FraudCaseId = "")
+    internal sealed record SampleData(string MerchantEmail, Guid MerchantGuid, string PaymentId, string FraudCaseId, string DisputeId)
     {
         public static async Task<SampleData> CreateAsync(PortalSession session)
         {
@@ -217,7 +219,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
             using var api = new HttpClient { BaseAddress = new Uri(session.BaseUrl) };
             api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.Value!.Secret);
             string? paymentId = null;
-            foreach (var (amount, method) in new[] { (2599L, "pm_card_visa"), (1800L, "pm_card_visa_chargeDeclinedInsufficientFunds"), (990L, "pm_card_visa") })
+            foreach (var (amount, method) in new[] { (2599L, "pm_card_visa"), (1800L, "pm_card_visa_chargeDeclinedInsufficientFunds"), (990L, "pm_card_visa"), (4200L, "pm_card_createDispute") })
             {
                 var body = JsonSerializer.Serialize(new { amount, currency = "usd", customer_id = "cus_scan", payment_method = method });
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -241,7 +243,10 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
 
             var fraudCase = await session.Factory.Services.GetRequiredService<Portal.Core.Fraud.Review.IFraudCaseStore>()
                 .GetByPaymentAsync(Portal.Core.PaymentId.Parse(heldId!, null).Value, CancellationToken.None);
-            return new SampleData(email, actor.MerchantId!.Value, paymentId!, fraudCase?.DisplayId ?? "frc_missing");
+            // A payment above opened a dispute (the sandbox's pm_card_createDispute): its case pages are scanned too.
+            using var disputes = await api.GetAsync("/api/v1/disputes");
+            var disputeId = JsonDocument.Parse(await disputes.Content.ReadAsStringAsync()).RootElement.GetProperty("data")[0].GetProperty("id").GetString();
+            return new SampleData(email, actor.MerchantId!.Value, paymentId!, fraudCase?.DisplayId ?? "frc_missing", disputeId!);
         }
     }
 }

@@ -7,7 +7,7 @@ namespace Portal.Tests.Unit.Core;
 public sealed class PrefixedIdPropertyTests
 {
     private static readonly string[] Prefixes =
-        [MerchantId.Prefix, PaymentId.Prefix, RefundId.Prefix, PaymentEventId.Prefix, WebhookEndpointId.Prefix, WebhookDeliveryId.Prefix];
+        [MerchantId.Prefix, PaymentId.Prefix, RefundId.Prefix, PaymentEventId.Prefix, WebhookEndpointId.Prefix, WebhookDeliveryId.Prefix, DisputeId.Prefix];
 
     // Digits of other scripts (Arabic-Indic, Devanagari, fullwidth), upper-case hex, and characters Guid parsing would skip or accept.
     private static readonly Gen<char> Foreign = Pick(['٣', '७', '３', 'Ａ', 'F', 'g', 'z', '-', '{', '}', ' ', '\t', '\u00a0', '\u200b', '_']);
@@ -22,6 +22,7 @@ public sealed class PrefixedIdPropertyTests
         PaymentEventId.Prefix => PaymentEventId.TryParse(text, null, out _),
         WebhookEndpointId.Prefix => WebhookEndpointId.TryParse(text, null, out _),
         WebhookDeliveryId.Prefix => WebhookDeliveryId.TryParse(text, null, out _),
+        DisputeId.Prefix => DisputeId.TryParse(text, null, out _),
         _ => throw new ArgumentOutOfRangeException(nameof(prefix)),
     };
 
@@ -36,6 +37,7 @@ public sealed class PrefixedIdPropertyTests
             PaymentEventId.Parse(new PaymentEventId(g).ToString(), null).ShouldBe(new PaymentEventId(g));
             WebhookEndpointId.Parse(new WebhookEndpointId(g).ToString(), null).ShouldBe(new WebhookEndpointId(g));
             WebhookDeliveryId.Parse(new WebhookDeliveryId(g).ToString(), null).ShouldBe(new WebhookDeliveryId(g));
+            DisputeId.Parse(new DisputeId(g).ToString(), null).ShouldBe(new DisputeId(g));
             PaymentId.Parse(new PaymentId(g).ToString().AsSpan(), null).Value.ShouldBe(g);
         });
     }
