@@ -5,6 +5,7 @@ using Microsoft.Kiota.Abstractions;
 using Portal.Tests.Generated.PortalApi.Api.V1.Audit;
 using Portal.Tests.Generated.PortalApi.Api.V1.Auth;
 using Portal.Tests.Generated.PortalApi.Api.V1.Disputes;
+using Portal.Tests.Generated.PortalApi.Api.V1.Fraud;
 using Portal.Tests.Generated.PortalApi.Api.V1.Me;
 using Portal.Tests.Generated.PortalApi.Api.V1.Merchants;
 using Portal.Tests.Generated.PortalApi.Api.V1.Payments;
@@ -38,6 +39,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Disputes.DisputesRequestBuilder Disputes
         {
             get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Disputes.DisputesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The fraud property</summary>
+        public global::Portal.Tests.Generated.PortalApi.Api.V1.Fraud.FraudRequestBuilder Fraud
+        {
+            get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Fraud.FraudRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The me property</summary>
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Me.MeRequestBuilder Me
