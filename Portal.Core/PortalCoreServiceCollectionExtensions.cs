@@ -47,6 +47,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Payments.RefundPayment>();
         services.AddSingleton<Payments.PaymentQueries>();
         services.AddWebhooks();
+        services.AddAuditing();
         return services;
     }
 

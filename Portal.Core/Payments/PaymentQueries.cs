@@ -11,7 +11,7 @@ public sealed record PaymentDetail(Payment Payment, IReadOnlyList<Refund> Refund
 /// Reading payments: one payment, its timeline, listings and per-minute counters. A merchant reads only its own payments
 /// (another merchant's are "not found"); staff read all, and their reads of a payment are audited.
 /// </summary>
-public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAuditLog audit, IKeyRing keys, TimeProvider clock)
+public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, AuditService audit, IKeyRing keys, TimeProvider clock)
 {
     public const int MaxPageSize = 100;
     private const string InvalidListing = "The listing has invalid parameters";
