@@ -70,15 +70,71 @@ public sealed class ScheduledAuditVerification(AuditService audit, AuditIntegrit
     }
 }
 
-/// <summary>The audit log's own start and stop are events (PCI DSS 10.2.1.6): the first thing written after start, the last before stop.</summary>
-public sealed class AuditLifecycle(AuditService audit, ILogger<AuditLifecycle> logger) : IHostedLifecycleService
+/// <summary>
+/// The audit log's own start and stop are events (PCI DSS 10.2.1.6): the first thing written after start, the last before
+/// stop. The start event carries the security settings in force (<see cref="SecuritySettings"/>), and each one that differs
+/// from the previous start is a <see cref="AuditActions.SecuritySettingChanged"/> event with its before and after.
+/// </summary>
+public sealed class AuditLifecycle(AuditService audit, Microsoft.Extensions.Configuration.IConfiguration configuration, ILogger<AuditLifecycle> logger) : IHostedLifecycleService
 {
+    /// <summary>Configuration sections whose values affect security; values of keys that look secret are recorded as a fingerprint only.</summary>
+    public static readonly string[] SecuritySections = ["Auth", "Audit", "Portal:ForwardedHeaders", "Portal:KeyPath", "Portal:Mode", "AllowedHosts", "Kestrel"];
+
+    public static IReadOnlyDictionary<string, string?> SecuritySettings(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var section in SecuritySections)
+        {
+            var s = configuration.GetSection(section);
+            if (s.Value is not null)
+            {
+                settings[section] = Safe(section, s.Value);
+            }
+
+            foreach (var (key, value) in Microsoft.Extensions.Configuration.ConfigurationExtensions.AsEnumerable(s))
+            {
+                if (value is not null)
+                {
+                    settings[key] = Safe(key, value);
+                }
+            }
+        }
+
+        return settings;
+
+        static string Safe(string key, string value) =>
+            key.Contains("secret", StringComparison.OrdinalIgnoreCase) || key.Contains("password", StringComparison.OrdinalIgnoreCase)
+            || key.EndsWith("key", StringComparison.OrdinalIgnoreCase) && !key.EndsWith("KeyPath", StringComparison.OrdinalIgnoreCase)
+                ? "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)))[..16]
+                : value;
+    }
+
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken) =>
-        audit.AppendAsync(Actor.System, new AuditEntry(AuditActions.AuditStarted, AuditOutcome.Success, "audit_log", "portal started"), cancellationToken);
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var now = SecuritySettings(configuration);
+        var previous = (await audit.QueryAsync(new AuditQuery(Limit: 1, Action: AuditActions.AuditStarted, CountTotal: false), cancellationToken)).Events;
+        await audit.AppendAsync(Actor.System, new AuditEntry(AuditActions.AuditStarted, AuditOutcome.Success, "audit_log", AuditChange.Format(null, now, "portal started")), cancellationToken);
+        if (previous.Count == 0 || AuditChange.Parse(previous[0].Detail) is not { } last)
+        {
+            return;
+        }
+
+        foreach (var key in last.After.Keys.Union(now.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var before = last.After.GetValueOrDefault(key);
+            var after = now.GetValueOrDefault(key);
+            if (!string.Equals(before, after, StringComparison.Ordinal))
+            {
+                await audit.RecordChangeAsync(Actor.System, AuditActions.SecuritySettingChanged, AuditOutcome.Success, "setting:" + key,
+                    new Dictionary<string, string?> { ["value"] = before }, new Dictionary<string, string?> { ["value"] = after }, "changed while the portal was stopped", cancellationToken);
+            }
+        }
+    }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

@@ -314,6 +314,9 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var page = await store.ListAsync(query, cancellationToken);
+        // Staff reads of the merchant listing are on the record (PCI DSS 10.2.1.1), one event per page read.
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantsListed, AuditOutcome.Success, null,
+            $"rows={page.Items.Count} status={status?.ToString() ?? "any"}{(cacNumber is null ? "" : " cac_number=" + cacNumber)}{(query.NamePrefix is null ? "" : " name_prefix")}"), cancellationToken);
         return Result<MerchantListing>.Ok(new MerchantListing(page.Items, page.Next is null ? null : cursors.Encode(page.Next, query with { After = null })));
     }
 

@@ -76,6 +76,13 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, Aud
         }
 
         var page = await store.ListAsync(query, cancellationToken);
+        if (!actor.IsMerchant)
+        {
+            // Staff reads of the payment listing (customer ids, amounts) are on the record, one event per page read.
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.PaymentsListed, AuditOutcome.Success, query.MerchantId is { } m ? new MerchantId(m).ToString() : null,
+                $"rows={page.Items.Count} status={status?.ToString() ?? "any"}{(query.CustomerId is null ? "" : " customer_id")}"), cancellationToken);
+        }
+
         return new PaymentListing(page.Items, page.Next is { } next ? _cursors.Encode(next, Fingerprint(query)) : null);
     }
 
