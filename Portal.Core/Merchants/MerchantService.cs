@@ -120,7 +120,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             UpdatedAt = now,
             Version = existing.Version + 1,
         };
-        return await WriteAsync(actor, updated, expectedVersion ?? existing.Version, "draft saved", null, AuditActions.MerchantDraftSaved, cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion ?? existing.Version, "draft saved", null, AuditActions.MerchantDraftSaved, cancellationToken, existing);
     }
 
     /// <summary>Submits the application for review once every step is valid.</summary>
@@ -143,7 +143,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var record = (await store.GetAsync(merchant.Id, cancellationToken))!;
         var now = clock.GetUtcNow();
         var submitted = record with { Status = MerchantStatus.Submitted, StatusNote = null, UpdatedAt = now, SubmittedAt = now, Version = record.Version + 1 };
-        return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, AuditActions.MerchantSubmitted, cancellationToken);
+        return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, AuditActions.MerchantSubmitted, cancellationToken, record);
     }
 
     /// <summary>Staff decisions on an application, with optimistic concurrency: a stale version is a conflict, never an overwrite.</summary>
@@ -192,7 +192,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
         var trimmed = note?.Trim();
         var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
-        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, DecisionAction(decision), cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, DecisionAction(decision), cancellationToken, record);
     }
 
     /// <summary>
@@ -228,7 +228,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var updated = record with { AssignedTo = me, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
-        return await WriteAsync(actor, updated, expectedVersion, $"assigned to {me}", null, AuditActions.MerchantAssigned, cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion, $"assigned to {me}", null, AuditActions.MerchantAssigned, cancellationToken, record);
     }
 
     /// <summary>The audit action of a review decision (names kept from before they were constants, so old events still match).</summary>
@@ -370,7 +370,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
         var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
         await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantCreated, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? AuditChange.Format(null, Snapshot(record), "created") : outcome.ToString()), cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
@@ -381,11 +381,14 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         };
     }
 
-    private async Task<Result<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken)
+    private async Task<Result<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken,
+        MerchantRecord? before = null)
     {
         var outcome = await store.UpdateAsync(updated, expectedVersion, History(actor, updated, change, note), cancellationToken);
+        // A written change carries its before and after (no PII: the sealed contact and bank details stay out), for the explorer and the as-of report.
         await audit.AppendAsync(actor, new AuditEntry(action, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? AuditChange.Format(before is null ? null : Snapshot(before), Snapshot(updated), change) : outcome.ToString()),
+            cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),
@@ -403,6 +406,21 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
             r.SubmittedAt, r.AssignedTo);
     }
+
+    /// <summary>The audited fields of a merchant record: everything but the sealed PII.</summary>
+    internal static Dictionary<string, string?> Snapshot(MerchantRecord r) => new(StringComparer.Ordinal)
+    {
+        ["business_name"] = r.BusinessName,
+        ["cac_number"] = r.CacNumber,
+        ["business_type"] = r.BusinessType?.ToString(),
+        ["registered_address"] = r.RegisteredAddress,
+        ["website"] = r.Website,
+        ["industry"] = r.Industry,
+        ["status"] = r.Status.ToString(),
+        ["status_note"] = r.StatusNote,
+        ["assigned_to"] = r.AssignedTo,
+        ["version"] = r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static MerchantHistoryEntry History(Actor actor, MerchantRecord record, string change, string? note) =>
         new(record.Id, record.UpdatedAt, actor.Name ?? actor.UserId ?? "system", actor.Role, change, record.Status, note);
