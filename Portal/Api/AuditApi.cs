@@ -18,7 +18,8 @@ internal static class AuditApi
         group.MapPost("/verify", VerifyAsync).WithName("VerifyAuditChain").WithSummary("Recompute the hash chain and report the first broken event.");
         group.MapGet("/export", ExportAsync).WithName("ExportAuditEvents")
             .WithSummary("A zip of the filtered range (oldest first) as CSV or JSON Lines, streamed, with its signed manifest.json.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/zip");
+            .Produces(StatusCodes.Status200OK)
+            .WithMetadata(new OpenApi.ApiFileResponse("A zip: the export (audit-….csv or .jsonl) and manifest.json, signed.", "application/zip"));
         Components.Compliance.AuditExportFiles.MapAuditExportDownloads(app);
         Components.Compliance.ReportDownloads.MapReportDownloads(app);
         group.MapGet("/export-key", ExportKey).WithName("GetAuditExportKey").WithSummary("The public key (and its id) that signs export manifests, to check exports offline.");

@@ -71,11 +71,18 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
             using var draftClient = Factory.ClientWithBearer(draftKey);
             var documents = (await (await draftClient.GetAsync($"/api/v1/merchants/{Ids["draftMerchantId"]}/documents")).JsonAsync()).EnumerateArray().ToList();
             Ids["type"] = documents[0].GetProperty("type").GetString()!;
-            using var upload = await draftClient.PutAsync($"/api/v1/merchants/{Ids["draftMerchantId"]}/documents/{Ids["type"]}", new ByteArrayContent([.. "%PDF-1.7\n%coverage\n"u8]));
+            using var upload = await draftClient.PutAsync($"/api/v1/merchants/{Ids["draftMerchantId"]}/documents/{Ids["type"]}", Pdf("%PDF-1.7\n%coverage\n"));
             Ids["versionId"] = (await upload.JsonAsync()).GetProperty("version_id").GetString()!;
         }
 
         public async ValueTask DisposeAsync() => await Factory.DisposeAsync();
+    }
+
+    private static ByteArrayContent Pdf(string text)
+    {
+        var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(text));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        return content;
     }
 
     private sealed record Case(string Method, string Route, string Caller, string Path, string Action, Func<HttpContent?>? Body = null, bool Idempotent = false);
@@ -91,7 +98,7 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
             () => JsonContent.Create(new { email = ids("tokenEmail"), password = "Wrong-password-1!", totp_code = "000000" }));
         yield return new("GET", "/api/v1/merchants/{merchantId}/documents", "merchant", $"/api/v1/merchants/{ids("draftMerchantId")}/documents", AuditActions.KycDocumentsListed);
         yield return new("PUT", "/api/v1/merchants/{merchantId}/documents/{type}", "draft_merchant", $"/api/v1/merchants/{ids("draftMerchantId")}/documents/{ids("type")}",
-            AuditActions.KycDocumentUploaded, () => new ByteArrayContent([.. "%PDF-1.7\n%second\n"u8]));
+            AuditActions.KycDocumentUploaded, () => Pdf("%PDF-1.7\n%second\n"));
         yield return new("GET", "/api/v1/merchants/{merchantId}/documents/{type}/versions/{versionId}", "admin",
             $"/api/v1/merchants/{ids("draftMerchantId")}/documents/{ids("type")}/versions/{ids("versionId")}", AuditActions.KycDocumentViewed);
         yield return new("POST", "/api/v1/merchants", "new_merchant", "/api/v1/merchants", AuditActions.MerchantCreated,
@@ -118,7 +125,7 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
 
     private List<(string Method, string Route)> Operations() =>
         fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1/", StringComparison.Ordinal) == true)
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Route: e.RoutePattern.RawText!.TrimEnd('/'))))
             .Distinct()
             .ToList();
