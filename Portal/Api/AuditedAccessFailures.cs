@@ -40,7 +40,7 @@ internal static class AuditedAccessFailures
 
     internal static AuditEntry? Describe(HttpContext context, int status)
     {
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.TrimEnd('/') ?? "(no route)";
         var operation = $"{context.Request.Method} {route}";
         switch (status)
         {
