@@ -49,6 +49,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Payments.PaymentQueries>();
         services.AddWebhooks();
         services.AddFraudReview();
+        services.AddAuditing();
         return services;
     }
 

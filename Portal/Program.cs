@@ -48,6 +48,7 @@ app.UsePortalSecurityHeaders();
 app.UseApiBodyLimit();
 app.UsePortalStaticAssets();
 app.UseRateLimiter();
+app.UseAuditedAccessFailures();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

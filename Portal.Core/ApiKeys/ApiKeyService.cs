@@ -6,7 +6,7 @@ using Portal.Core.Security;
 namespace Portal.Core.ApiKeys;
 
 /// <summary>Merchant API keys: create (shown once), list, revoke, and authenticate a presented key.</summary>
-public sealed class ApiKeyService(IApiKeyStore store, IAuditLog audit, TimeProvider clock)
+public sealed class ApiKeyService(IApiKeyStore store, AuditService audit, TimeProvider clock)
 {
     public const string SecretPrefix = "sk_test_";
     public const int MaxActiveKeys = 20;

@@ -26,7 +26,11 @@ public sealed record AuditEvent(
     string PreviousHash,
     string Hash);
 
-/// <summary>Filters for reading the log, newest first. <see cref="BeforeSequence"/> is the keyset cursor.</summary>
+/// <summary>
+/// Filters for reading the log, newest first. <see cref="BeforeSequence"/> is the keyset cursor (and
+/// <see cref="AfterSequence"/> the ascending one, used by exports). <see cref="ActionPrefix"/> selects an area
+/// (<c>kyc.</c>); <see cref="TargetType"/> one kind of target (see <see cref="AuditTargets"/>).
+/// </summary>
 public sealed record AuditQuery(
     int Limit = 50,
     long? BeforeSequence = null,
@@ -34,9 +38,22 @@ public sealed record AuditQuery(
     string? ActorId = null,
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
-    int Skip = 0);
+    int Skip = 0,
+    string? ActorRole = null,
+    string? ActionPrefix = null,
+    string? TargetType = null,
+    AuditOutcome? Outcome = null,
+    string? SourceIp = null,
+    long? AfterSequence = null,
+    bool Ascending = false,
+    bool CountTotal = true,
+    string? Target = null);
 
-public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? NextBeforeSequence, long Total);
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? NextBeforeSequence, long Total)
+{
+    /// <summary>For ascending reads: the sequence to continue after, or null at the end.</summary>
+    public long? NextAfterSequence { get; init; }
+}
 
 /// <summary>The result of walking the whole chain.</summary>
 public sealed record AuditVerification(bool IsIntact, long EventsChecked, long? FirstBrokenSequence, string? Problem, DateTimeOffset VerifiedAt);
@@ -76,4 +93,59 @@ public static class AuditActions
     public const string FraudRuleDraftDiscarded = "fraud_rules.draft_discarded";
     public const string FraudRulePublished = "fraud_rules.published";
     public const string FraudRuleBacktested = "fraud_rules.backtested";
+    // Disputes (issue 17).
+    public const string DisputeOpened = "dispute.opened";
+    public const string DisputeProcessorUpdated = "dispute.processor_updated";
+    public const string DisputeViewed = "dispute.viewed";
+    public const string DisputeEvidenceSaved = "dispute.evidence_saved";
+    public const string DisputeFileUploaded = "dispute.file_uploaded";
+    public const string DisputeFileRefused = "dispute.file_refused";
+    public const string DisputeFileViewed = "dispute.file_viewed";
+    public const string DisputeSubmitted = "dispute.evidence_submitted";
+    public const string DisputeAccepted = "dispute.accepted";
+    public const string DisputeExpired = "dispute.expired";
+    public const string DisputeOutcomeRecorded = "dispute.outcome_recorded";
+    // Compliance (issue 18): every name that was a literal elsewhere, and the events earlier features missed.
+    public const string AuthFailed = "auth.failed";
+    public const string AccessDenied = "access.denied";
+    public const string NotFoundForeign = "access.not_found";
+    public const string AuditStarted = "audit.started";
+    public const string AuditStopped = "audit.stopped";
+    public const string AuditExported = "audit.exported";
+    public const string AuditVerifyFailed = "audit.verify_failed";
+    public const string ReportViewed = "report.viewed";
+    public const string ReportExported = "report.exported";
+    public const string SecuritySettingChanged = "security.setting_changed";
+    public const string MerchantCreated = "merchant.created";
+    public const string MerchantViewed = "merchant.viewed";
+    public const string MerchantsListed = "merchant.listed";
+    public const string MerchantDraftSaved = "merchant.draft_saved";
+    public const string MerchantSubmitted = "merchant.submitted";
+    public const string MerchantAssigned = "merchant.assigned";
+    public const string MerchantReviewStarted = "merchant.startreview";
+    public const string MerchantApproved = "merchant.approve";
+    public const string MerchantRejected = "merchant.reject";
+    public const string MerchantInformationRequested = "merchant.requestinformation";
+    public const string MerchantBankAccountRevealed = "merchant.bank_account_revealed";
+    public const string KycDocumentsListed = "kyc.documents_listed";
+    public const string KycDocumentUploaded = "kyc.document_uploaded";
+    public const string KycDocumentRefused = "kyc.document_refused";
+    public const string KycDocumentAccepted = "kyc.document_accepted";
+    public const string KycDocumentRejected = "kyc.document_rejected";
+    public const string KycDocumentViewed = "kyc.document_viewed";
+    public const string PaymentsListed = "payment.listed";
+    public const string PaymentRefunded = "payment.refunded";
+    public const string PaymentRefundFailed = "payment.refund_failed";
+    public const string WebhookEndpointCreated = "webhook.endpoint_created";
+    public const string WebhookEndpointUpdated = "webhook.endpoint_updated";
+    public const string WebhookEndpointDeleted = "webhook.endpoint_deleted";
+    public const string WebhookSecretRolled = "webhook.secret_rolled";
+    public const string WebhookDeliveryReplayed = "webhook.delivery_replayed";
+
+    /// <summary>Every action name above, for filters and the coverage report.</summary>
+    public static IReadOnlyList<string> All { get; } = typeof(AuditActions).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).Distinct().Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The area of an action: the part before the first dot (<c>kyc</c> for <c>kyc.document_viewed</c>).</summary>
+    public static string AreaOf(string action) => action.IndexOf('.', StringComparison.Ordinal) is var dot and > 0 ? action[..dot] : action;
 }

@@ -11,4 +11,7 @@ public interface IAuditLog
 
     /// <summary>Recomputes every hash and checks the chain against its signed head: any changed, inserted or removed event is reported.</summary>
     Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>How many events of each action were written in [from, to).</summary>
+    Task<IReadOnlyDictionary<string, long>> CountByActionAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 }

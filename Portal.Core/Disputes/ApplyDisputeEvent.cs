@@ -12,7 +12,7 @@ namespace Portal.Core.Disputes;
 /// only moves the status forward. The portal's own decisions (submitted, accepted, expired) are not undone by the
 /// processor's stale view. Each visible change writes its webhook event and, on open and close, emails the merchant.
 /// </summary>
-public sealed class ApplyDisputeEvent(IDisputeStore store, DisputeOutbox outbox, IAuditLog audit, IOptions<DisputeOptions> options, TimeProvider clock,
+public sealed class ApplyDisputeEvent(IDisputeStore store, DisputeOutbox outbox, AuditService audit, IOptions<DisputeOptions> options, TimeProvider clock,
     ILogger<ApplyDisputeEvent> logger) : IDisputeEvents
 {
     private static readonly Actor Processor = new("processor", "processor", "System", null, null);

@@ -28,7 +28,7 @@ public sealed class DisputeService(
     IDisputeProcessor processor,
     IDocumentStore documents,
     DisputeOutbox outbox,
-    IAuditLog audit,
+    AuditService audit,
     IKeyRing keys,
     IOptions<DisputeOptions> options,
     TimeProvider clock,

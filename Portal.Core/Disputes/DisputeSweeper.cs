@@ -12,7 +12,7 @@ namespace Portal.Core.Disputes;
 /// emailed); those within <see cref="DisputeOptions.ReminderHours"/> of it get one reminder email. Reads between sweeps
 /// already show an expired dispute as expired (<see cref="Dispute.AsOf"/>).
 /// </summary>
-public sealed class DisputeSweeper(IDisputeStore store, DisputeOutbox outbox, IAuditLog audit, IOptionsMonitor<DisputeOptions> options, TimeProvider clock,
+public sealed class DisputeSweeper(IDisputeStore store, DisputeOutbox outbox, AuditService audit, IOptionsMonitor<DisputeOptions> options, TimeProvider clock,
     ILogger<DisputeSweeper> logger) : BackgroundService
 {
     private static readonly Actor System = new("system", "dispute deadlines", "System", null, null);

@@ -10,7 +10,7 @@ namespace Portal.Core.Kyc;
 /// KYC documents: which a merchant needs, uploads (sniffed, size-limited and hashed while streaming, stored encrypted,
 /// every version kept) and audited downloads. A merchant reaches only its own documents; another merchant's look unknown.
 /// </summary>
-public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, IAuditLog audit,
+public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords records, IMerchantStore merchants, AuditService audit,
     IOptions<KycOptions> options, TimeProvider clock) : IDisposable
 {
     // Per merchant, checked in the service so that the API and the uploader screen share one budget.
@@ -31,7 +31,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         ArgumentNullException.ThrowIfNull(actor);
         if (!CanReach(actor, merchantId))
         {
-            await DeniedAsync(actor, "kyc.documents_listed", $"mer_{merchantId:N}", "not the caller's merchant", cancellationToken);
+            await DeniedAsync(actor, AuditActions.KycDocumentsListed, $"mer_{merchantId:N}", "not the caller's merchant", cancellationToken);
             return null;
         }
 
@@ -54,7 +54,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsMerchant || actor.MerchantId != merchantId)
         {
-            await DeniedAsync(actor, "kyc.document_uploaded", Target(merchantId, type), "only the merchant itself uploads its documents", cancellationToken);
+            await DeniedAsync(actor, AuditActions.KycDocumentUploaded, Target(merchantId, type), "only the merchant itself uploads its documents", cancellationToken);
             return Error.NotFound("No such merchant.");
         }
 
@@ -65,7 +65,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
 
         if (merchant.Status is MerchantStatus.Approved or MerchantStatus.Rejected)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), $"application {merchant.Status}"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), $"application {merchant.Status}"), cancellationToken);
             return UploadError(ErrorKind.Conflict, "Application closed", $"The application is {MerchantService.Describe(merchant.Status)}; documents can no longer change.");
         }
 
@@ -86,7 +86,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         await using var intake = await DocumentIntake.OpenAsync(content, Math.Min(options.Value.MaxUploadBytes, quotaLeft), cancellationToken);
         if (intake is null)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "not a PDF, JPEG or PNG"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), "not a PDF, JPEG or PNG"), cancellationToken);
             return UploadError(ErrorKind.UnsupportedContent, "Unsupported file", "Upload a PDF, JPEG or PNG file. The file's contents decide, not its name.");
         }
 
@@ -97,12 +97,12 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         }
         catch (DocumentTooLargeException ex) when (ex.MaxBytes == quotaLeft && quotaLeft < options.Value.MaxUploadBytes)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
             return StorageQuotaReached(stored);
         }
         catch (DocumentTooLargeException ex)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "too large"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), "too large"), cancellationToken);
             return UploadError(ErrorKind.TooLarge, "File too large", ex.Message + " Upload a smaller file.");
         }
 
@@ -112,11 +112,11 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         if (await MoveCaseOnAsync(actor, merchantId, type) is { } withdrawn)
         {
             await records.RemoveAsync(merchantId, type, versionId, CancellationToken.None);
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} {withdrawn.Detail}"), CancellationToken.None);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} {withdrawn.Detail}"), CancellationToken.None);
             return withdrawn.Result;
         }
 
-        await audit.AppendAsync(actor, new AuditEntry("kyc.document_uploaded", AuditOutcome.Success, Target(merchantId, type), $"version={versionId} sha256={intake.Sha256}"), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentUploaded, AuditOutcome.Success, Target(merchantId, type), $"version={versionId} sha256={intake.Sha256}"), cancellationToken);
         return version;
     }
 
@@ -134,14 +134,14 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         var limits = options.Value;
         if (versions.Count(v => v.Type == type) >= limits.MaxVersionsPerDocument)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "version limit"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), "version limit"), cancellationToken);
             return UploadError(ErrorKind.Conflict, "Too many versions", $"{DocumentTypeNames.Describe(type)} already has {limits.MaxVersionsPerDocument} versions, the most kept per document. Ask your reviewer before replacing it again.");
         }
 
         var stored = versions.Sum(v => v.Length);
         if (stored >= limits.MaxBytesPerMerchant)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_refused", AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentRefused, AuditOutcome.Failure, Target(merchantId, type), "storage quota"), cancellationToken);
             return StorageQuotaReached(stored);
         }
 
@@ -201,7 +201,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         string? reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var action = accept ? "kyc.document_accepted" : "kyc.document_rejected";
+        var action = accept ? AuditActions.KycDocumentAccepted : AuditActions.KycDocumentRejected;
         if (actor.Role != Roles.Admin)
         {
             await DeniedAsync(actor, action, Target(merchantId, type), $"role {actor.Role ?? "none"} may not review documents", cancellationToken);
@@ -283,7 +283,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
         ArgumentNullException.ThrowIfNull(actor);
         if (!CanReach(actor, merchantId))
         {
-            await DeniedAsync(actor, "kyc.document_viewed", Target(merchantId, type), $"version={versionId} not the caller's merchant", cancellationToken);
+            await DeniedAsync(actor, AuditActions.KycDocumentViewed, Target(merchantId, type), $"version={versionId} not the caller's merchant", cancellationToken);
             return null;
         }
 
@@ -314,7 +314,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
 
         if (!intact)
         {
-            await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} integrity check failed"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentViewed, AuditOutcome.Failure, Target(merchantId, type), $"version={versionId} integrity check failed"), cancellationToken);
             throw new System.Security.Cryptography.CryptographicException($"Stored document {Target(merchantId, type)} version {versionId} failed its integrity check.");
         }
 
@@ -323,7 +323,7 @@ public sealed class KycDocumentService(IDocumentStore store, IKycDocumentRecords
             return null;
         }
 
-        await audit.AppendAsync(actor, new AuditEntry("kyc.document_viewed", AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.KycDocumentViewed, AuditOutcome.Success, Target(merchantId, type), $"version={versionId}"), cancellationToken);
         return (version, content);
     }
 

@@ -17,7 +17,7 @@ public enum ReviewDecision
 /// Merchant use cases. Tenant rule: a merchant actor reaches only the merchant whose id it carries (another id looks
 /// unknown); staff reach all. Every read of PII and every change goes to the audit trail.
 /// </summary>
-public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault, MerchantCursor cursors, IAuditLog audit, TimeProvider clock)
+public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault, MerchantCursor cursors, AuditService audit, TimeProvider clock)
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
@@ -38,7 +38,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         if (!actor.IsMerchant && actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2 separation of duties); the attempt is on the record.
-            await audit.AppendAsync(actor, new AuditEntry("merchant.created", AuditOutcome.Denied, null, $"role {actor.Role ?? "none"} may not register merchants"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantCreated, AuditOutcome.Denied, null, $"role {actor.Role ?? "none"} may not register merchants"), cancellationToken);
             return Error.Forbidden(actor.Role == Roles.Compliance
                 ? "Compliance is read-only: it cannot register merchants."
                 : "Only merchants and admins register merchants.");
@@ -66,7 +66,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var merchant = await OpenAsync(record, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.viewed", AuditOutcome.Success, merchant.DisplayId, "own"), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantViewed, AuditOutcome.Success, merchant.DisplayId, "own"), cancellationToken);
         return merchant;
     }
 
@@ -120,7 +120,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             UpdatedAt = now,
             Version = existing.Version + 1,
         };
-        return await WriteAsync(actor, updated, expectedVersion ?? existing.Version, "draft saved", null, "merchant.draft_saved", cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion ?? existing.Version, "draft saved", null, AuditActions.MerchantDraftSaved, cancellationToken, existing);
     }
 
     /// <summary>Submits the application for review once every step is valid.</summary>
@@ -143,7 +143,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var record = (await store.GetAsync(merchant.Id, cancellationToken))!;
         var now = clock.GetUtcNow();
         var submitted = record with { Status = MerchantStatus.Submitted, StatusNote = null, UpdatedAt = now, SubmittedAt = now, Version = record.Version + 1 };
-        return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, "merchant.submitted", cancellationToken);
+        return await WriteAsync(actor, submitted, record.Version, "submitted for review", null, AuditActions.MerchantSubmitted, cancellationToken, record);
     }
 
     /// <summary>Staff decisions on an application, with optimistic concurrency: a stale version is a conflict, never an overwrite.</summary>
@@ -153,7 +153,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         if (actor.Role != Roles.Admin)
         {
             // Compliance is read-only (PCI DSS 7.2); an attempt to act on a case is on the record.
-            await audit.AppendAsync(actor, new AuditEntry($"merchant.{decision.ToString().ToLowerInvariant()}", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(DecisionAction(decision), AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
             return Error.Forbidden("Only admins review merchants.");
         }
 
@@ -192,7 +192,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
         var trimmed = note?.Trim();
         var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
-        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, $"merchant.{decision.ToString().ToLowerInvariant()}", cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, DecisionAction(decision), cancellationToken, record);
     }
 
     /// <summary>
@@ -204,7 +204,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ArgumentNullException.ThrowIfNull(actor);
         if (actor.Role != Roles.Admin)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantAssigned, AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
             return Error.Forbidden("Only admins take KYC cases.");
         }
 
@@ -216,7 +216,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var me = ReviewerName(actor);
         if (record.Version != expectedVersion)
         {
-            await audit.AppendAsync(actor, new AuditEntry("merchant.assigned", AuditOutcome.Failure, new MerchantId(id).ToString(), "stale version"), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantAssigned, AuditOutcome.Failure, new MerchantId(id).ToString(), "stale version"), cancellationToken);
             return Error.Conflict(record.AssignedTo is { } other && other != me
                 ? $"Someone else changed this case after you loaded it: it is now assigned to {other}. Reload to see their change."
                 : "Someone else changed this case after you loaded it. Reload to see their change.");
@@ -228,8 +228,18 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var updated = record with { AssignedTo = me, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
-        return await WriteAsync(actor, updated, expectedVersion, $"assigned to {me}", null, "merchant.assigned", cancellationToken);
+        return await WriteAsync(actor, updated, expectedVersion, $"assigned to {me}", null, AuditActions.MerchantAssigned, cancellationToken, record);
     }
+
+    /// <summary>The audit action of a review decision (names kept from before they were constants, so old events still match).</summary>
+    public static string DecisionAction(ReviewDecision decision) => decision switch
+    {
+        ReviewDecision.StartReview => AuditActions.MerchantReviewStarted,
+        ReviewDecision.Approve => AuditActions.MerchantApproved,
+        ReviewDecision.Reject => AuditActions.MerchantRejected,
+        ReviewDecision.RequestInformation => AuditActions.MerchantInformationRequested,
+        _ => throw new ArgumentOutOfRangeException(nameof(decision)),
+    };
 
     /// <summary>How a reviewer is named on cases (assignee) and in the queue's "assigned to me" filter.</summary>
     public static string ReviewerName(Actor actor)
@@ -249,7 +259,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var merchant = await OpenAsync(record, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.viewed", AuditOutcome.Success, merchant.DisplayId, "pii"), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantViewed, AuditOutcome.Success, merchant.DisplayId, "pii"), cancellationToken);
         return Result<Merchant>.Ok(merchant);
     }
 
@@ -263,7 +273,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var pii = await vault.OpenAsync(id, record.SealedPii, cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.bank_account_revealed", AuditOutcome.Success, new MerchantId(id).ToString()), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantBankAccountRevealed, AuditOutcome.Success, new MerchantId(id).ToString()), cancellationToken);
         return pii.Bank is null ? Error.NotFound("No settlement account yet.") : Result<string>.Ok(pii.Bank.AccountNumber);
     }
 
@@ -304,6 +314,9 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         }
 
         var page = await store.ListAsync(query, cancellationToken);
+        // Staff reads of the merchant listing are on the record (PCI DSS 10.2.1.1), one event per page read.
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantsListed, AuditOutcome.Success, null,
+            $"rows={page.Items.Count} status={status?.ToString() ?? "any"}{(cacNumber is null ? "" : " cac_number=" + cacNumber)}{(query.NamePrefix is null ? "" : " name_prefix")}"), cancellationToken);
         return Result<MerchantListing>.Ok(new MerchantListing(page.Items, page.Next is null ? null : cursors.Encode(page.Next, query with { After = null })));
     }
 
@@ -356,8 +369,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         var record = new MerchantRecord(id, name, cac, type, address, website, industry, await vault.SealAsync(id, pii, cancellationToken),
             vault.EmailHash(pii.ContactEmail), MerchantStatus.Draft, null, now, now, 1);
         var outcome = await store.CreateAsync(record, History(actor, record, "created", null), cancellationToken);
-        await audit.AppendAsync(actor, new AuditEntry("merchant.created", outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.MerchantCreated, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
+            new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? AuditChange.Format(null, Snapshot(record), "created") : outcome.ToString()), cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
@@ -368,11 +381,14 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         };
     }
 
-    private async Task<Result<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken)
+    private async Task<Result<Merchant>> WriteAsync(Actor actor, MerchantRecord updated, long expectedVersion, string change, string? note, string action, CancellationToken cancellationToken,
+        MerchantRecord? before = null)
     {
         var outcome = await store.UpdateAsync(updated, expectedVersion, History(actor, updated, change, note), cancellationToken);
+        // A written change carries its before and after (no PII: the sealed contact and bank details stay out), for the explorer and the as-of report.
         await audit.AppendAsync(actor, new AuditEntry(action, outcome == MerchantWriteOutcome.Done ? AuditOutcome.Success : AuditOutcome.Failure,
-            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? null : outcome.ToString()), cancellationToken);
+            new MerchantId(updated.Id).ToString(), outcome == MerchantWriteOutcome.Done ? AuditChange.Format(before is null ? null : Snapshot(before), Snapshot(updated), change) : outcome.ToString()),
+            cancellationToken);
         return outcome switch
         {
             MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(updated, cancellationToken)),
@@ -390,6 +406,21 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
             r.SubmittedAt, r.AssignedTo);
     }
+
+    /// <summary>The audited fields of a merchant record: everything but the sealed PII.</summary>
+    internal static Dictionary<string, string?> Snapshot(MerchantRecord r) => new(StringComparer.Ordinal)
+    {
+        ["business_name"] = r.BusinessName,
+        ["cac_number"] = r.CacNumber,
+        ["business_type"] = r.BusinessType?.ToString(),
+        ["registered_address"] = r.RegisteredAddress,
+        ["website"] = r.Website,
+        ["industry"] = r.Industry,
+        ["status"] = r.Status.ToString(),
+        ["status_note"] = r.StatusNote,
+        ["assigned_to"] = r.AssignedTo,
+        ["version"] = r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private static MerchantHistoryEntry History(Actor actor, MerchantRecord record, string change, string? note) =>
         new(record.Id, record.UpdatedAt, actor.Name ?? actor.UserId ?? "system", actor.Role, change, record.Status, note);

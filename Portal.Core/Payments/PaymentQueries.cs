@@ -11,7 +11,7 @@ public sealed record PaymentDetail(Payment Payment, IReadOnlyList<Refund> Refund
 /// Reading payments: one payment, its timeline, listings and per-minute counters. A merchant reads only its own payments
 /// (another merchant's are "not found"); staff read all, and their reads of a payment are audited.
 /// </summary>
-public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAuditLog audit, IKeyRing keys, TimeProvider clock)
+public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, AuditService audit, IKeyRing keys, TimeProvider clock)
 {
     public const int MaxPageSize = 100;
     private const string InvalidListing = "The listing has invalid parameters";
@@ -76,6 +76,13 @@ public sealed class PaymentQueries(IPaymentStore store, IEventOutbox outbox, IAu
         }
 
         var page = await store.ListAsync(query, cancellationToken);
+        if (!actor.IsMerchant)
+        {
+            // Staff reads of the payment listing (customer ids, amounts) are on the record, one event per page read.
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.PaymentsListed, AuditOutcome.Success, query.MerchantId is { } m ? new MerchantId(m).ToString() : null,
+                $"rows={page.Items.Count} status={status?.ToString() ?? "any"}{(query.CustomerId is null ? "" : " customer_id")}"), cancellationToken);
+        }
+
         return new PaymentListing(page.Items, page.Next is { } next ? _cursors.Encode(next, Fingerprint(query)) : null);
     }
 

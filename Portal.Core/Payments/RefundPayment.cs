@@ -14,7 +14,7 @@ public sealed class RefundPayment(
     IPaymentProcessor processor,
     PaymentFeed feed,
     PaymentIdempotency idempotency,
-    IAuditLog audit,
+    AuditService audit,
     IOptions<PaymentOptions> options,
     TimeProvider clock,
     ILogger<RefundPayment> logger)
@@ -161,7 +161,7 @@ public sealed class RefundPayment(
                 }
             }
 
-            await audit.AppendAsync(actor, new AuditEntry("payment.refund_failed", AuditOutcome.Failure, reserved.DisplayId, result.FailureCode), cancellationToken);
+            await audit.AppendAsync(actor, new AuditEntry(AuditActions.PaymentRefundFailed, AuditOutcome.Failure, reserved.DisplayId, result.FailureCode), cancellationToken);
             return declined;
         }
 
@@ -180,7 +180,7 @@ public sealed class RefundPayment(
             })],
         }, CancellationToken.None);
         feed.Publish(reserved);
-        await audit.AppendAsync(actor, new AuditEntry("payment.refunded", AuditOutcome.Success, reserved.DisplayId, $"refund={refund.DisplayId} amount={refund.Amount} {refund.Currency}"), cancellationToken);
+        await audit.AppendAsync(actor, new AuditEntry(AuditActions.PaymentRefunded, AuditOutcome.Success, reserved.DisplayId, $"refund={refund.DisplayId} amount={refund.Amount} {refund.Currency}"), cancellationToken);
         return answer;
     }
 

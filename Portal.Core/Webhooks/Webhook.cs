@@ -92,9 +92,9 @@ public sealed record WebhookDeliveryPage(IReadOnlyList<WebhookDelivery> Items, G
 /// <summary>Audit action names of the webhook use cases.</summary>
 public static class WebhookAuditActions
 {
-    public const string EndpointCreated = "webhook.endpoint_created";
-    public const string EndpointUpdated = "webhook.endpoint_updated";
-    public const string EndpointDeleted = "webhook.endpoint_deleted";
-    public const string SecretRolled = "webhook.secret_rolled";
-    public const string DeliveryReplayed = "webhook.delivery_replayed";
+    public const string EndpointCreated = Audit.AuditActions.WebhookEndpointCreated;
+    public const string EndpointUpdated = Audit.AuditActions.WebhookEndpointUpdated;
+    public const string EndpointDeleted = Audit.AuditActions.WebhookEndpointDeleted;
+    public const string SecretRolled = Audit.AuditActions.WebhookSecretRolled;
+    public const string DeliveryReplayed = Audit.AuditActions.WebhookDeliveryReplayed;
 }

@@ -23,7 +23,7 @@ public sealed class WebhookService(
     WebhookEndpointRequestValidator validator,
     WebhookUrlPolicy urls,
     WebhookSender sender,
-    IAuditLog audit,
+    AuditService audit,
     WebhookCursor cursors,
     IOptionsMonitor<WebhookOptions> options,
     TimeProvider clock)

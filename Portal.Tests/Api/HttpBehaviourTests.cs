@@ -191,9 +191,13 @@ public sealed class HttpBehaviourTests(HttpBehaviourTests.Fixture fixture) : ICl
         // The two token issuances are events already, so a page of one has a next cursor.
         var page = await (await client.GetAsync("/api/v1/audit/events?limit=1")).JsonAsync();
         page.GetProperty("data").GetArrayLength().ShouldBe(1);
-        var next = page.GetProperty("next_before").GetInt64();
-        var older = await (await client.GetAsync($"/api/v1/audit/events?limit=1&before={next}")).JsonAsync();
-        older.GetProperty("data")[0].GetProperty("sequence").GetInt64().ShouldBeLessThan(next);
+        var first = page.GetProperty("data")[0].GetProperty("sequence").GetInt64();
+        var next = page.GetProperty("next_cursor").GetString()!;
+        var older = await (await client.GetAsync($"/api/v1/audit/events?limit=1&cursor={Uri.EscapeDataString(next)}")).JsonAsync();
+        older.GetProperty("data")[0].GetProperty("sequence").GetInt64().ShouldBeLessThan(first);
+        // A cursor is bound to its filters, and a forged one is a 400 naming it.
+        (await (await client.GetAsync($"/api/v1/audit/events?limit=1&area=auth&cursor={Uri.EscapeDataString(next)}")).ShouldBeProblemAsync(400)).GetProperty("errors").TryGetProperty("cursor", out _).ShouldBeTrue();
+        await (await client.GetAsync("/api/v1/audit/events?cursor=eyJQIjp7IkJlZm9yZSI6OTl9LCJGIjoiIn0.AAAA")).ShouldBeProblemAsync(400);
         var verify = await (await client.PostAsync("/api/v1/audit/verify", null)).JsonAsync();
         verify.GetProperty("is_intact").GetBoolean().ShouldBeTrue();
         var reads = await Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: AuditActions.AuditRead, Limit: 10));

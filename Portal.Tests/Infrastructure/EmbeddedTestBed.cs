@@ -18,7 +18,8 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
     {
         Folder = Path.Combine(Path.GetTempPath(), "portal-" + purpose, Guid.NewGuid().ToString("N"));
         Keys = new LocalKeyRing(Path.Combine(Folder, "keys", "master.key"));
-        Audit = new SqliteAuditLog(Database("audit.db", EmbeddedSchemas.Audit), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
+        AuditLog = new SqliteAuditLog(Database("audit.db", EmbeddedSchemas.Audit), new AuditChain(Keys.DeriveKey("audit")), Clock, NullLogger<SqliteAuditLog>.Instance);
+        Audit = new AuditService(AuditLog, Clock);
     }
 
     public string Folder { get; }
@@ -27,7 +28,11 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
 
     public LocalKeyRing Keys { get; }
 
-    public SqliteAuditLog Audit { get; }
+    /// <summary>The audit trail as features use it.</summary>
+    public AuditService Audit { get; }
+
+    /// <summary>The port under <see cref="Audit"/>.</summary>
+    public SqliteAuditLog AuditLog { get; }
 
     /// <summary>A database with the schema of the given store file (<see cref="EmbeddedSchemas.Portal"/> unless said).</summary>
     public SqliteDatabase Database(string fileName, SqliteSchema? schema = null) =>
@@ -37,7 +42,7 @@ internal sealed class EmbeddedTestBed : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Audit.DisposeAsync();
+        await AuditLog.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try
         {

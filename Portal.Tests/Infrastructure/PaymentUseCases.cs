@@ -12,7 +12,7 @@ namespace Portal.Tests.Infrastructure;
 /// <summary>The payment use cases wired as the portal wires them, over the ports a test gives.</summary>
 internal sealed class PaymentUseCases
 {
-    public PaymentUseCases(IPaymentStore store, IEventOutbox outbox, IPaymentProcessor processor, IMerchantStore merchants, PaymentFeed feed, IAuditLog audit,
+    public PaymentUseCases(IPaymentStore store, IEventOutbox outbox, IPaymentProcessor processor, IMerchantStore merchants, PaymentFeed feed, AuditService audit,
         IKeyRing keys, TimeProvider clock, PaymentOptions? options = null, Portal.Core.Fraud.Review.FraudCaseIntake? fraudReview = null,
         IDisputeEvents? disputes = null)
     {

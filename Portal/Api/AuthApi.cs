@@ -44,7 +44,7 @@ internal static class AuthApi
         SignInManager<PortalUser> signIn,
         IOptionsMonitor<BearerTokenOptions> bearerOptions,
         IOptions<PortalAuthOptions> authOptions,
-        IAuditLog audit,
+        AuditService audit,
         TimeProvider clock)
     {
         if (Validation.Validate(request) is { } invalid)

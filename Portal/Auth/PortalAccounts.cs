@@ -6,7 +6,7 @@ using Portal.Core.Audit;
 namespace Portal.Auth;
 
 /// <summary>Account use cases shared by the sign-up page, the demo seeder and the users API.</summary>
-public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<IdentityRole> roles, IAuditLog audit, TimeProvider clock)
+public sealed class PortalAccounts(UserManager<PortalUser> users, RoleManager<IdentityRole> roles, AuditService audit, TimeProvider clock)
 {
     /// <summary>Creates a user with a role; merchants get a fresh merchant id claim.</summary>
     public async Task<(PortalUser? User, IEnumerable<IdentityError> Errors)> CreateAsync(string email, string password, string role, bool emailConfirmed)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 using Portal.Components;
 using Portal.Components.Account;
+using Portal.Components.Compliance;
 using Portal.Api.OpenApi;
 
 namespace Portal.Web;
@@ -61,6 +62,7 @@ internal static class PortalWebExtensions
         services.AddScoped<Components.Payments.LiveCircuit>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<Components.Payments.LiveCircuit>());
         services.AddScoped<SignInAudit>();
+        services.AddComplianceUi();
         return services;
     }
 

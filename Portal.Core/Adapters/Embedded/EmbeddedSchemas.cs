@@ -19,6 +19,7 @@ internal static class EmbeddedSchemas
     public static readonly SqliteSchema Audit = new(EmbeddedDatabases.Audit,
     [
         new(1, "audit_events", s => s.Execute(SqliteAuditLog.Schema)),
+        new(2, "audit explorer indexes (role, source IP, target)", s => s.Execute(SqliteAuditLog.ExplorerIndexes)),
     ]);
 
     public static readonly SqliteSchema Portal = new(EmbeddedDatabases.Portal,

@@ -46,6 +46,13 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         CREATE INDEX IF NOT EXISTS ix_audit_time ON audit_events(occurred_at);
         """;
 
+    /// <summary>Version 2: indexes for the explorer's filters (role, outcome, source IP, target), each ending in the keyset column.</summary>
+    internal const string ExplorerIndexes = """
+        CREATE INDEX IF NOT EXISTS ix_audit_role ON audit_events(actor_role, sequence);
+        CREATE INDEX IF NOT EXISTS ix_audit_ip ON audit_events(source_ip, sequence);
+        CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_events(target, sequence);
+        """;
+
     public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
@@ -70,26 +77,115 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var limit = Math.Clamp(query.Limit, 1, 500);
+        var limit = Math.Clamp(query.Limit, 1, 10_000);
         await using var connection = await _db.OpenAsync(cancellationToken);
-        var where = new List<string>();
         await using var command = connection.CreateCommand();
+        var where = Filters(query, command);
+        var keyset = new List<string>();
         if (query.BeforeSequence is { } before)
         {
-            where.Add("sequence < $before");
+            keyset.Add("sequence < $before");
             command.With("$before", before);
         }
 
+        if (query.AfterSequence is { } after)
+        {
+            keyset.Add("sequence > $after");
+            command.With("$after", after);
+        }
+
+        var filter = where.Count + keyset.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where.Concat(keyset));
+        var count = !query.CountTotal ? "" : $"SELECT COUNT(*) FROM audit_events {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))};";
+        command.CommandText = $"""
+            SELECT {Columns} FROM audit_events {filter} ORDER BY sequence {(query.Ascending ? "ASC" : "DESC")} LIMIT {limit + 1} OFFSET {Math.Clamp(query.Skip, 0, 100_000)};
+            {count}
+            """;
+        var events = new List<AuditEvent>(Math.Min(limit + 1, 1024));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(Read(reader));
+        }
+
+        long total = -1;
+        if (query.CountTotal)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            total = reader.GetInt64(0);
+        }
+
+        long? next = null;
+        if (events.Count > limit)
+        {
+            events.RemoveAt(limit);
+            next = events[^1].Sequence;
+        }
+
+        return query.Ascending
+            ? new AuditPage(events, null, total) { NextAfterSequence = next }
+            : new AuditPage(events, next, total);
+    }
+
+    /// <summary>The WHERE terms of a query's filters (not its keyset position), each bound as a parameter.</summary>
+    private static List<string> Filters(AuditQuery query, SqliteCommand command)
+    {
+        var where = new List<string>();
         if (!string.IsNullOrWhiteSpace(query.Action))
         {
             where.Add("action = $action");
             command.With("$action", query.Action);
         }
 
+        if (!string.IsNullOrWhiteSpace(query.ActionPrefix))
+        {
+            // Range on the (action, sequence) index: 'kyc.' <= action < 'kyc/'.
+            where.Add("action >= $area_from AND action < $area_to");
+            command.With("$area_from", query.ActionPrefix);
+            command.With("$area_to", query.ActionPrefix[..^1] + (char)(query.ActionPrefix[^1] + 1));
+        }
+
         if (!string.IsNullOrWhiteSpace(query.ActorId))
         {
-            where.Add("actor_id = $actor");
+            where.Add("(actor_id = $actor OR actor_name = $actor)");
             command.With("$actor", query.ActorId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.ActorRole))
+        {
+            where.Add("actor_role = $role");
+            command.With("$role", query.ActorRole);
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            where.Add("outcome = $outcome");
+            command.With("$outcome", outcome.ToString());
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.SourceIp))
+        {
+            where.Add("source_ip = $ip");
+            command.With("$ip", query.SourceIp);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Target))
+        {
+            where.Add("target = $target");
+            command.With("$target", query.Target);
+        }
+
+        if (query.TargetType is { } type && AuditTargets.Pattern(type) is { } pattern)
+        {
+            var ors = new List<string>();
+            for (var i = 0; i < pattern.Prefixes.Length; i++)
+            {
+                ors.Add($"target LIKE $tp{i} ESCAPE '\\'");
+                command.With($"$tp{i}", pattern.Prefixes[i].Replace("_", "\\_", StringComparison.Ordinal) + "%");
+            }
+
+            var slash = pattern.Slash switch { true => " AND instr(target, '/') > 0", false => " AND instr(target, '/') = 0", null => "" };
+            where.Add($"(({string.Join(" OR ", ors)}){slash})");
         }
 
         if (query.From is { } from)
@@ -104,30 +200,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
             command.With("$to", to.ToUnixTimeMilliseconds());
         }
 
-        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
-        var countFilter = string.Join(" AND ", where.Where(w => !w.StartsWith("sequence", StringComparison.Ordinal)));
-        command.CommandText = $"""
-            SELECT {Columns} FROM audit_events {filter} ORDER BY sequence DESC LIMIT {limit + 1} OFFSET {Math.Clamp(query.Skip, 0, 100_000)};
-            SELECT COUNT(*) FROM audit_events {(countFilter.Length == 0 ? "" : "WHERE " + countFilter)};
-            """;
-        var events = new List<AuditEvent>(limit + 1);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            events.Add(Read(reader));
-        }
-
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var total = reader.GetInt64(0);
-        long? next = null;
-        if (events.Count > limit)
-        {
-            events.RemoveAt(limit);
-            next = events[^1].Sequence;
-        }
-
-        return new AuditPage(events, next, total);
+        return where;
     }
 
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
@@ -149,6 +222,23 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         {
             return AuditChain.Verify(_chain, ReadAll(reader, cancellationToken), head, _clock.GetUtcNow());
         }
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> CountByActionAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT action, COUNT(*) FROM audit_events WHERE occurred_at >= $from AND occurred_at < $to GROUP BY action";
+        command.With("$from", from.ToUnixTimeMilliseconds());
+        command.With("$to", to.ToUnixTimeMilliseconds());
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
     }
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();

@@ -17,7 +17,7 @@ public sealed record FraudListImportProgress(int Rows, string Stage);
 /// snapshot is rebuilt after every change). Admins only: merchants and Compliance are refused (and the refusal audited).
 /// A bad entry or a bad CSV row is a validation error naming the field (and row), and nothing is saved.
 /// </summary>
-public sealed class FraudListService(IFraudListStore store, FraudSnapshots snapshots, IAuditLog audit, TimeProvider clock)
+public sealed class FraudListService(IFraudListStore store, FraudSnapshots snapshots, AuditService audit, TimeProvider clock)
 {
     public const int MaxImportRows = 100;
     public const int MaxPageSize = 100;

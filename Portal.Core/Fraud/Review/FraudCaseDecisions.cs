@@ -26,7 +26,7 @@ public sealed class FraudCaseDecisions(
     IPaymentProcessor processor,
     RefundPayment refunds,
     PaymentFeed feed,
-    IAuditLog audit,
+    AuditService audit,
     TimeProvider clock,
     ILogger<FraudCaseDecisions> logger)
 {

@@ -10,7 +10,7 @@ namespace Portal.Core.Fraud.Review;
 /// its review case (due after <see cref="FraudReviewOptions.Sla"/>), and both raise an alert. The payment's answer never
 /// depends on this: a failure here is logged, not returned (the payment is already recorded as held).
 /// </summary>
-public sealed class FraudCaseIntake(IFraudCaseStore store, FraudAlertHub alerts, IAuditLog audit, IOptions<FraudReviewOptions> options, TimeProvider clock,
+public sealed class FraudCaseIntake(IFraudCaseStore store, FraudAlertHub alerts, AuditService audit, IOptions<FraudReviewOptions> options, TimeProvider clock,
     ILogger<FraudCaseIntake> logger)
 {
     public async Task ScreenedAsync(Payment payment, CancellationToken cancellationToken = default)

@@ -55,7 +55,7 @@ public sealed record RuleExplanation(string Rule, string Title, string Meaning, 
 /// (<see cref="FraudReviewOptions.MaxWorkingSet"/> per status, read through the store's status index): filters, sorting and
 /// paging run here over it, so every filter combines with every sort; decided cases are read newest first under the same bound.
 /// </summary>
-public sealed class FraudReviewQueries(IFraudCaseStore cases, IPaymentStore payments, PaymentQueries paymentQueries, IMerchantStore merchants, IAuditLog audit,
+public sealed class FraudReviewQueries(IFraudCaseStore cases, IPaymentStore payments, PaymentQueries paymentQueries, IMerchantStore merchants, AuditService audit,
     IOptions<FraudReviewOptions> options, TimeProvider clock)
 {
     public const int MaxPageSize = 100;

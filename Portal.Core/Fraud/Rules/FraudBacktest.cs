@@ -103,7 +103,7 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 /// Backtests the draft against the live version over the last N days of payments, streamed from the store a page at a
 /// time (constant memory in the number of payments), reporting progress as it goes. Admins only; audited.
 /// </summary>
-public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, IAuditLog audit, TimeProvider clock)
+public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, AuditService audit, TimeProvider clock)
 {
     public const int MaxDays = 90;
     public const int PageSize = 2000;

@@ -11,7 +11,7 @@ public sealed record FraudRulesOverview(FraudRuleVersion Live, FraudRuleDraft? D
 /// version, which goes live at once. Published versions are never changed. Merchants and Compliance are refused.
 /// Every change and every refusal is audited.
 /// </summary>
-public sealed class FraudRuleService(IFraudRuleStore store, FraudSnapshots snapshots, IAuditLog audit, TimeProvider clock)
+public sealed class FraudRuleService(IFraudRuleStore store, FraudSnapshots snapshots, AuditService audit, TimeProvider clock)
 {
     public FraudRuleParametersValidator Validator { get; } = new();
 

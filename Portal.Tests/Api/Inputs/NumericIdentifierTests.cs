@@ -71,8 +71,9 @@ public sealed class NumericIdentifierTests(NumericIdentifierTests.Fixture fixtur
     [InlineData("limit=%2B5", "limit")]
     [InlineData("limit=%EF%BC%95", "limit")]
     [InlineData("limit=abc", "limit")]
-    [InlineData("before=%205", "before")]
-    [InlineData("before=%E0%A5%AB", "before")] // Devanagari 5
+    [InlineData("cursor=%205", "cursor")] // the old numeric "before" is gone: cursors are signed
+    [InlineData("cursor=%E0%A5%AB", "cursor")] // Devanagari 5
+    [InlineData("from=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-11-25", "from")] // fullwidth year
     public async Task Audit_paging_numbers_are_ascii_digits_or_a_400_naming_the_parameter(string query, string parameter)
     {
         using var client = fixture.Factory.ClientWithBearer(fixture.ComplianceToken);

@@ -49,7 +49,8 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddScoped<CircuitClient>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddSingleton<Portal.Core.Security.IKeyRing>(keys);
-        Services.AddSingleton<Portal.Core.Audit.IAuditLog>(_bed.Audit);
+        Services.AddSingleton<Portal.Core.Audit.IAuditLog>(_bed.AuditLog);
+        Services.AddSingleton(_bed.Audit);
         Services.AddSingleton<Portal.Core.Webhooks.IWebhookStore>(new SqliteWebhookStore(_bed.Database("webhooks.db")));
         Services.AddWebhooks();
         JSInterop.Mode = JSRuntimeMode.Loose;

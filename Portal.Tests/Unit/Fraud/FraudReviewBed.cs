@@ -43,7 +43,7 @@ internal sealed class FraudReviewBed : IAsyncDisposable
 
     public IOptions<FraudReviewOptions> Options { get; }
 
-    public SqliteAuditLog Audit => _bed.Audit;
+    public Portal.Core.Audit.AuditService Audit => _bed.Audit;
 
     public SqliteMerchantStore MerchantStore { get; }
 

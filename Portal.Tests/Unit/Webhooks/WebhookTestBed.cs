@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core;
 using Portal.Core.Adapters.Embedded;
+using Portal.Core.Audit;
 using Portal.Core.Webhooks;
 using Portal.Tests.Infrastructure;
 
@@ -37,7 +38,7 @@ internal sealed class WebhookTestBed : IAsyncDisposable
 
     public Actor OtherMerchant { get; } = new("user-2", "m2@example.com", "Merchant", Guid.CreateVersion7(), "127.0.0.1");
 
-    public SqliteAuditLog Audit => _bed.Audit;
+    public AuditService Audit => _bed.Audit;
 
     public SqliteWebhookStore Store { get; }
 

@@ -37,6 +37,8 @@ internal static class ApiExamples
         ["business_type"] = "LimitedCompany", ["registered_address"] = "12 Marina Road, Lagos", ["contact_phone"] = "+2348012345678",
         ["nationality"] = "NG", ["bank_name"] = "First Bank", ["account_name"] = "Ada Fabrics Ltd", ["account_number_masked"] = "******6789",
         ["entity_type"] = "merchant", ["weight"] = 20, ["score"] = 20, ["sequence"] = 4211, ["total"] = 4211, ["next_before"] = 4201,
+        ["previous_hash"] = "6f1ed002ab5595859014ebf0951522d9d7e4a3a5b0e1a0b8c3f1a2e4d5c6b7a8", ["key_id"] = "3f2a9c0e5b7d41a8c6e2f0b9d8a7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9",
+        ["algorithm"] = "ECDSA_P256_SHA256", ["public_key"] = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...\n-----END PUBLIC KEY-----",
         ["count"] = 1, ["attempts"] = 1, ["number"] = 1, ["duration_ms"] = 184, ["status_code"] = 200, ["last_status_code"] = 200,
         ["length"] = 482113, ["versions"] = 1, ["version"] = 3, ["ownership_percent"] = 60, ["refunded_amount"] = 0, ["amount_refundable"] = 250000,
         ["payment_refunded_amount"] = 100000, ["fraud_score"] = 20, ["is_intact"] = true, ["events_checked"] = 4211, ["first_broken_sequence"] = null,

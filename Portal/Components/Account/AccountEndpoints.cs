@@ -11,7 +11,7 @@ internal static class AccountEndpoints
     public static IEndpointConventionBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var account = endpoints.MapGroup("/account");
-        account.MapPost("/logout", async (HttpContext context, [FromServices] SignInManager<PortalUser> signInManager, [FromServices] IAuditLog audit) =>
+        account.MapPost("/logout", async (HttpContext context, [FromServices] SignInManager<PortalUser> signInManager, [FromServices] AuditService audit) =>
         {
             var actor = context.ToActor();
             await signInManager.SignOutAsync();

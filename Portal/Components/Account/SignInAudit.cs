@@ -7,7 +7,7 @@ using Portal.Core.Security;
 namespace Portal.Components.Account;
 
 /// <summary>Audit records for the account pages, which run before the request has a signed-in principal.</summary>
-internal sealed class SignInAudit(IAuditLog audit, UserManager<PortalUser> users)
+internal sealed class SignInAudit(AuditService audit, UserManager<PortalUser> users)
 {
     public async Task<Actor> ActorForAsync(PortalUser user, HttpContext context)
     {

@@ -78,6 +78,14 @@ namespace Portal.Tests.Generated.PortalApi.Models
 #else
         public string Outcome { get; set; }
 #endif
+        /// <summary>The previous_hash property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? PreviousHash { get; set; }
+#nullable restore
+#else
+        public string PreviousHash { get; set; }
+#endif
         /// <summary>The sequence property</summary>
         public long? Sequence { get; set; }
         /// <summary>The source_ip property</summary>
@@ -123,6 +131,7 @@ namespace Portal.Tests.Generated.PortalApi.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "occurred_at", n => { OccurredAt = n.GetDateTimeOffsetValue(); } },
                 { "outcome", n => { Outcome = n.GetStringValue(); } },
+                { "previous_hash", n => { PreviousHash = n.GetStringValue(); } },
                 { "sequence", n => { Sequence = n.GetLongValue(); } },
                 { "source_ip", n => { SourceIp = n.GetStringValue(); } },
                 { "target", n => { Target = n.GetStringValue(); } },
@@ -144,6 +153,7 @@ namespace Portal.Tests.Generated.PortalApi.Models
             writer.WriteStringValue("id", Id);
             writer.WriteDateTimeOffsetValue("occurred_at", OccurredAt);
             writer.WriteStringValue("outcome", Outcome);
+            writer.WriteStringValue("previous_hash", PreviousHash);
             writer.WriteLongValue("sequence", Sequence);
             writer.WriteStringValue("source_ip", SourceIp);
             writer.WriteStringValue("target", Target);

@@ -20,8 +20,14 @@ namespace Portal.Tests.Generated.PortalApi.Models
 #else
         public List<global::Portal.Tests.Generated.PortalApi.Models.AuditEventDto> Data { get; set; }
 #endif
-        /// <summary>The next_before property</summary>
-        public long? NextBefore { get; set; }
+        /// <summary>The next_cursor property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? NextCursor { get; set; }
+#nullable restore
+#else
+        public string NextCursor { get; set; }
+#endif
         /// <summary>The total property</summary>
         public long? Total { get; set; }
         /// <summary>
@@ -43,7 +49,7 @@ namespace Portal.Tests.Generated.PortalApi.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "data", n => { Data = n.GetCollectionOfObjectValues<global::Portal.Tests.Generated.PortalApi.Models.AuditEventDto>(global::Portal.Tests.Generated.PortalApi.Models.AuditEventDto.CreateFromDiscriminatorValue)?.AsList(); } },
-                { "next_before", n => { NextBefore = n.GetLongValue(); } },
+                { "next_cursor", n => { NextCursor = n.GetStringValue(); } },
                 { "total", n => { Total = n.GetLongValue(); } },
             };
         }
@@ -55,7 +61,7 @@ namespace Portal.Tests.Generated.PortalApi.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfObjectValues<global::Portal.Tests.Generated.PortalApi.Models.AuditEventDto>("data", Data);
-            writer.WriteLongValue("next_before", NextBefore);
+            writer.WriteStringValue("next_cursor", NextCursor);
             writer.WriteLongValue("total", Total);
         }
     }

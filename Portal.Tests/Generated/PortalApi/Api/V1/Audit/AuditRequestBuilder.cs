@@ -3,6 +3,8 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events;
+using Portal.Tests.Generated.PortalApi.Api.V1.Audit.Export;
+using Portal.Tests.Generated.PortalApi.Api.V1.Audit.ExportKey;
 using Portal.Tests.Generated.PortalApi.Api.V1.Audit.Verify;
 using System.Collections.Generic;
 using System.IO;
@@ -20,6 +22,16 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events.EventsRequestBuilder Events
         {
             get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events.EventsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The export property</summary>
+        public global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Export.ExportRequestBuilder Export
+        {
+            get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Export.ExportRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The exportKey property</summary>
+        public global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.ExportKey.ExportKeyRequestBuilder ExportKey
+        {
+            get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.ExportKey.ExportKeyRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The verify property</summary>
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Verify.VerifyRequestBuilder Verify

@@ -22,7 +22,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public EventsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/audit/events{?action*,before*,limit*}", pathParameters)
+        public EventsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/audit/events{?cursor*,limit*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public EventsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/audit/events{?action*,before*,limit*}", rawUrl)
+        public EventsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/v1/audit/events{?cursor*,limit*}", rawUrl)
         {
         }
         /// <summary>
-        /// Audit events, newest first, with keyset paging.
+        /// Audit events, newest first, filtered (actor, role, action, area, target type, outcome, source IP, time range), with keyset paging.
         /// </summary>
         /// <returns>A <see cref="global::Portal.Tests.Generated.PortalApi.Models.AuditPageDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -69,7 +69,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
             return await RequestAdapter.SendAsync<global::Portal.Tests.Generated.PortalApi.Models.AuditPageDto>(requestInfo, global::Portal.Tests.Generated.PortalApi.Models.AuditPageDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Audit events, newest first, with keyset paging.
+        /// Audit events, newest first, filtered (actor, role, action, area, target type, outcome, source IP, time range), with keyset paging.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -97,7 +97,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
             return new global::Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events.EventsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Audit events, newest first, with keyset paging.
+        /// Audit events, newest first, filtered (actor, role, action, area, target type, outcome, source IP, time range), with keyset paging.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class EventsRequestBuilderGetQueryParameters 
@@ -105,27 +105,14 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Audit.Events
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591
-            [QueryParameter("action")]
-            public string? Action { get; set; }
+            [QueryParameter("cursor")]
+            public string? Cursor { get; set; }
             #pragma warning restore CS1591
 #nullable restore
 #else
             #pragma warning disable CS1591
-            [QueryParameter("action")]
-            public string Action { get; set; }
-            #pragma warning restore CS1591
-#endif
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-            #pragma warning disable CS1591
-            [QueryParameter("before")]
-            public string? Before { get; set; }
-            #pragma warning restore CS1591
-#nullable restore
-#else
-            #pragma warning disable CS1591
-            [QueryParameter("before")]
-            public string Before { get; set; }
+            [QueryParameter("cursor")]
+            public string Cursor { get; set; }
             #pragma warning restore CS1591
 #endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
