@@ -10,12 +10,20 @@ namespace Portal.Core.Adapters.Embedded;
 /// </summary>
 internal sealed class LocalKeyRing : IKeyRing
 {
+    // Within one process, opening and creating are serialised: the no-overwrite link below is what keeps two processes
+    // apart (and the data folder's lock keeps a second portal out), but under load threads of one process were seen to
+    // end up with two keys, so they do not race at all.
+    private static readonly Lock Opening = new();
+
     private readonly byte[] _masterKey;
 
     public LocalKeyRing(string keyPath)
     {
         PrivateFiles.CreateFolder(Path.GetDirectoryName(Path.GetFullPath(keyPath))!);
-        _masterKey = File.Exists(keyPath) ? Read(keyPath) : Create(keyPath);
+        lock (Opening)
+        {
+            _masterKey = File.Exists(keyPath) ? Read(keyPath) : Create(keyPath);
+        }
     }
 
     private LocalKeyRing(byte[] masterKey) => _masterKey = masterKey;

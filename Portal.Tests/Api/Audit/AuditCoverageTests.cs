@@ -27,6 +27,9 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
         ["POST /api/v1/webhooks/stripe"] = "the processor's signed notifications; no portal credential, recorded as payment events",
         ["GET /api/v1/webhook_endpoints"] = "a merchant reading its own webhook configuration (no secrets in it)",
         ["GET /api/v1/webhook_deliveries"] = "a merchant reading its own delivery log",
+        ["GET /api/v1/disputes"] = "a merchant reading its own disputes (a staff or another merchant's read of one dispute is audited)",
+        ["GET /api/v1/fraud/list_entries"] = "an admin reading the allow/block lists; every change to them is audited",
+        ["GET /api/v1/fraud/rules"] = "an admin reading the rule versions (weights and thresholds, no personal data); drafts and publishing are audited",
     };
 
     public sealed class Fixture : IAsyncLifetime
@@ -121,12 +124,31 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
         yield return new("POST", "/api/v1/webhook_endpoints/{endpointId}/roll_secret", "merchant", $"/api/v1/webhook_endpoints/{ids("endpointId2")}/roll_secret", AuditActions.WebhookSecretRolled);
         yield return new("GET", "/api/v1/webhook_deliveries/{deliveryId}", "merchant", $"/api/v1/webhook_deliveries/wd{absent}", AuditActions.NotFoundForeign);
         yield return new("POST", "/api/v1/webhook_deliveries/{deliveryId}/replay", "merchant", $"/api/v1/webhook_deliveries/wd{absent}/replay", AuditActions.NotFoundForeign);
+        // Fraud lists and rules (issue 16): Admin only. A refused caller is recorded by the pipeline (access.denied).
+        yield return new("POST", "/api/v1/fraud/list_entries", "admin", "/api/v1/fraud/list_entries", AuditActions.FraudListEntryAdded,
+            () => JsonContent.Create(new { list = "block", subject = "country", value = "KP", reason = "coverage check" }));
+        yield return new("POST", "/api/v1/fraud/list_entries/{entryId}/expire", "admin", $"/api/v1/fraud/list_entries/fle{absent}/expire", AuditActions.NotFoundForeign,
+            () => JsonContent.Create(new { version = 1 }));
+        yield return new("POST", "/api/v1/fraud/list_entries/import", "admin", "/api/v1/fraud/list_entries/import", AuditActions.FraudListImported,
+            () => new StringContent("list,subject,value,reason,expires_at,merchant_id\nblock,country,ZZ,unknown country,,\n", System.Text.Encoding.UTF8, "text/csv"));
+        yield return new("PUT", "/api/v1/fraud/rules/draft", "compliance", "/api/v1/fraud/rules/draft", AuditActions.AccessDenied,
+            () => JsonContent.Create(new { revision = 0 }));
+        yield return new("POST", "/api/v1/fraud/rules/draft/publish", "compliance", "/api/v1/fraud/rules/draft/publish", AuditActions.AccessDenied,
+            () => JsonContent.Create(new { revision = 0 }));
+        // Disputes (issue 17): another merchant's (or no) dispute is the 404 event; the changes themselves are audited by DisputeService.
+        yield return new("GET", "/api/v1/disputes/{disputeId}", "merchant", $"/api/v1/disputes/dp{absent}", AuditActions.NotFoundForeign);
+        yield return new("POST", "/api/v1/disputes/{disputeId}/evidence", "merchant", $"/api/v1/disputes/dp{absent}/evidence", AuditActions.NotFoundForeign,
+            () => JsonContent.Create(new { explanation = "coverage", version = 1 }));
+        yield return new("POST", "/api/v1/disputes/{disputeId}/submit", "merchant", $"/api/v1/disputes/dp{absent}/submit", AuditActions.NotFoundForeign,
+            () => JsonContent.Create(new { version = 1 }));
+        yield return new("POST", "/api/v1/disputes/{disputeId}/accept", "merchant", $"/api/v1/disputes/dp{absent}/accept", AuditActions.NotFoundForeign,
+            () => JsonContent.Create(new { version = 1 }));
     }
 
     private List<(string Method, string Route)> Operations() =>
         fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1/", StringComparison.Ordinal) == true)
-            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Route: e.RoutePattern.RawText!.TrimEnd('/'))))
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Route: System.Text.RegularExpressions.Regex.Replace(e.RoutePattern.RawText!, @"\{(\w+):[^}]+\}", "{$1}").TrimEnd('/'))))
             .Distinct()
             .ToList();
 
