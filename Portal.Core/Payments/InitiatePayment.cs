@@ -293,7 +293,7 @@ public sealed class InitiatePayment(
     /// <summary>A fingerprint of the request's meaning (field order and spacing do not matter).</summary>
     internal static string RequestHash(PaymentRequest r)
     {
-        // The fields as one JSON array written straight into a pooled buffer (no boxing, no intermediate string): an
+        // The fields as one JSON array written straight into a byte buffer (no boxing, no intermediate string): an
         // unambiguous encoding, so two different requests never hash alike.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
