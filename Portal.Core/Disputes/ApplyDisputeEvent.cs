@@ -39,7 +39,12 @@ public sealed class ApplyDisputeEvent(IDisputeStore store, DisputeOutbox outbox,
                 var created = new Dispute(Guid.CreateVersion7(now), processor, notification.DisputeId, payment.Id, payment.MerchantId,
                     notification.DisputeReason ?? "general", new Money(notification.Amount ?? payment.Amount, (notification.Currency ?? payment.Currency).ToLowerInvariant()),
                     notification.EvidenceDueBy ?? now.AddDays(options.Value.SandboxResponseDays), status ?? DisputeStatus.NeedsResponse, EvidenceState.None,
-                    DisputeEvidence.Empty, [], now, now, at, "processor", null, null, 1);
+                    DisputeEvidence.Empty, [], now, now, at, "processor", null, null, 1).Announcing(PaymentEventTypes.DisputeCreated, now);
+                if (created.IsClosed)
+                {
+                    created = created.Announcing(PaymentEventTypes.DisputeClosed, now);
+                }
+
                 if (await store.CreateAsync(created, cancellationToken) != DisputeWriteOutcome.Done)
                 {
                     continue; // created by a concurrent delivery: apply as an update
@@ -47,11 +52,10 @@ public sealed class ApplyDisputeEvent(IDisputeStore store, DisputeOutbox outbox,
 
                 await audit.AppendAsync(Processor, new AuditEntry(DisputeAuditActions.Opened, AuditOutcome.Success, created.DisplayId,
                     $"payment={new PaymentId(payment.Id)} event={notification.EventId}"), cancellationToken);
-                await outbox.WebhookAsync(PaymentEventTypes.DisputeCreated, created, cancellationToken);
+                created = await outbox.PublishAsync(created, cancellationToken);
                 await outbox.OpenedAsync(created, cancellationToken);
                 if (created.IsClosed)
                 {
-                    await outbox.WebhookAsync(PaymentEventTypes.DisputeClosed, created, cancellationToken);
                     await outbox.ClosedAsync(created, cancellationToken);
                 }
 
@@ -63,21 +67,27 @@ public sealed class ApplyDisputeEvent(IDisputeStore store, DisputeOutbox outbox,
                 return;
             }
 
+            var visible = Visible(existing, updated);
+            var closedNow = updated.IsClosed && !existing.IsClosed;
+            if (visible)
+            {
+                updated = updated.Announcing(closedNow ? PaymentEventTypes.DisputeClosed : PaymentEventTypes.DisputeUpdated, now);
+            }
+
             if (await store.UpdateAsync(updated, existing.Version, cancellationToken) != DisputeWriteOutcome.Done)
             {
                 continue;
             }
 
-            if (!Visible(existing, updated))
+            if (visible)
             {
-                return;
+                await audit.AppendAsync(Processor, new AuditEntry(DisputeAuditActions.ProcessorUpdated, AuditOutcome.Success, updated.DisplayId,
+                    $"status={DisputeNames.Status(updated.Status)} event={notification.EventId}"), cancellationToken);
             }
 
-            await audit.AppendAsync(Processor, new AuditEntry(DisputeAuditActions.ProcessorUpdated, AuditOutcome.Success, updated.DisplayId,
-                $"status={DisputeNames.Status(updated.Status)} event={notification.EventId}"), cancellationToken);
-            var closedNow = updated.IsClosed && !existing.IsClosed;
-            await outbox.WebhookAsync(closedNow ? PaymentEventTypes.DisputeClosed : PaymentEventTypes.DisputeUpdated, updated, cancellationToken);
-            if (closedNow)
+            // Also when this change is not visible: it may carry events an earlier change still owes.
+            updated = await outbox.PublishAsync(updated, cancellationToken);
+            if (visible && closedNow)
             {
                 await outbox.ClosedAsync(updated, cancellationToken);
             }

@@ -108,6 +108,18 @@ public sealed record Dispute(
 {
     public string DisplayId => new DisputeId(Id).ToString();
 
+    /// <summary>
+    /// Webhook events this dispute owes the merchant, written in the same store write as the change that caused them (the
+    /// dispute and the payment outbox live in different databases, so no one transaction spans both). They are moved into
+    /// the outbox right after the write, under their own ids, which the outbox appends once; the sweep moves any that a crash
+    /// left behind. Empty when nothing is owed.
+    /// </summary>
+    public IReadOnlyList<PendingDisputeEvent> PendingEvents { get; init; } = [];
+
+    /// <summary>This dispute with one more owed webhook event of <paramref name="type"/>, stamped <paramref name="at"/>.</summary>
+    public Dispute Announcing(string type, DateTimeOffset at) =>
+        this with { PendingEvents = [.. PendingEvents, new PendingDisputeEvent(Guid.CreateVersion7(at), type, at)] };
+
     public bool IsClosed => Status is DisputeStatus.Won or DisputeStatus.Lost or DisputeStatus.Accepted or DisputeStatus.Expired;
 
     /// <summary>Open to the merchant: evidence may still be saved, submitted or the dispute accepted.</summary>
@@ -116,6 +128,9 @@ public sealed record Dispute(
     /// <summary>Evaluated on read: a dispute still waiting for a response after its deadline is expired, whether or not the sweep has stored that yet.</summary>
     public Dispute AsOf(DateTimeOffset now) => Status == DisputeStatus.NeedsResponse && now > EvidenceDueBy ? this with { Status = DisputeStatus.Expired } : this;
 }
+
+/// <summary>A webhook event a dispute change owes: its outbox id (fixed when the change is written, so a retry appends nothing twice), type and time.</summary>
+public sealed record PendingDisputeEvent(Guid Id, string Type, DateTimeOffset At);
 
 public static class DisputeNames
 {

@@ -19,6 +19,13 @@ public sealed class DisputeOptions
     [Range(1, 3600)]
     public int SweepIntervalSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// How old a dispute's owed webhook event must be before the sweep publishes it: longer than a request takes to write the
+    /// dispute and then the outbox, so the sweep repairs only what a stopped process left behind.
+    /// </summary>
+    [Range(5, 3600)]
+    public int OwedEventGraceSeconds { get; set; } = 60;
+
     /// <summary>Largest evidence file; PDF, JPEG or PNG only (the same intake as KYC documents).</summary>
     [Range(1024, 50L * 1024 * 1024)]
     public long MaxFileBytes { get; set; } = 5L * 1024 * 1024;

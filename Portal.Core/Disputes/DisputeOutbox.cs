@@ -9,29 +9,52 @@ namespace Portal.Core.Disputes;
 /// <summary>
 /// What leaves the portal when a dispute changes: the <c>dispute.created</c>, <c>dispute.updated</c> and <c>dispute.closed</c>
 /// webhook events (written to the payment outbox, so the merchant's endpoints get them like payment events and the payment's
-/// timeline shows them), and emails to the merchant's contact address (opened, 48 hours before the deadline, closed).
+/// timeline shows them; see <see cref="PublishAsync"/> for how they survive a crash), and emails to the merchant's contact address (opened, 48 hours before the deadline, closed).
 /// </summary>
-public sealed class DisputeOutbox(IPaymentStore payments, IEventOutbox events, IMerchantStore merchants, MerchantPiiVault pii, IEmailOutbox email, TimeProvider clock, ILogger<DisputeOutbox> logger)
+public sealed class DisputeOutbox(IDisputeStore disputes, IPaymentStore payments, IEventOutbox events, IMerchantStore merchants, MerchantPiiVault pii, IEmailOutbox email, ILogger<DisputeOutbox> logger)
 {
-    public async Task WebhookAsync(string type, Dispute dispute, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the webhook events <paramref name="dispute"/> owes (<see cref="Dispute.PendingEvents"/>) into the payment outbox,
+    /// each under the id fixed when its change was written, so an event already there (a retry, the sweep after a crash) is
+    /// not appended again; then clears them from the stored dispute at the same version. Returns the dispute as stored
+    /// after: cleared, or as given when someone changed it meanwhile (their write carries the owed events and publishes them).
+    /// </summary>
+    public async Task<Dispute> PublishAsync(Dispute dispute, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dispute);
-        if (await payments.GetAsync(dispute.PaymentId, cancellationToken) is not { } payment)
+        if (dispute.PendingEvents.Count == 0)
         {
-            return;
+            return dispute;
         }
 
-        // Strictly after the payment's last event: the outbox delivers by (time, id), and two events of one moment (opened and
-        // closed by one processor event, or a fake clock) would otherwise go out in the order of their random id bits.
-        var now = clock.GetUtcNow();
-        var earlier = await events.ForPaymentAsync(payment.Id, cancellationToken);
-        if (earlier.Count > 0 && earlier[^1].CreatedAt >= now)
+        if (await payments.GetAsync(dispute.PaymentId, cancellationToken) is { } payment)
         {
-            now = earlier[^1].CreatedAt.AddTicks(1);
+            // Strictly after the payment's last event, in the order they were owed: the outbox delivers by (time, id), and
+            // two events of one moment (opened and closed by one processor event, or a fake clock) would otherwise go out in
+            // the order of their random id bits.
+            var earlier = await events.ForPaymentAsync(payment.Id, cancellationToken);
+            var appended = earlier.Select(e => e.Id).ToHashSet();
+            var last = earlier.Count > 0 ? earlier[^1].CreatedAt : DateTimeOffset.MinValue;
+            var owed = new List<PaymentEvent>();
+            foreach (var pending in dispute.PendingEvents.Where(p => !appended.Contains(p.Id)))
+            {
+                var at = pending.At > last ? pending.At : last.AddTicks(1);
+                owed.Add(PaymentEventData.Create(pending.Type, payment, at, w => WriteDispute(w, dispute)) with { Id = pending.Id });
+                last = at;
+            }
+
+            if (owed.Count > 0)
+            {
+                await payments.WriteAsync(new PaymentWrite { Events = owed }, cancellationToken);
+            }
+        }
+        else
+        {
+            logger.LogWarning("Dispute {DisputeId} names a payment that is not stored; its {Count} webhook events are dropped", dispute.DisplayId, dispute.PendingEvents.Count);
         }
 
-        var paymentEvent = PaymentEventData.Create(type, payment, now, w => WriteDispute(w, dispute));
-        await payments.WriteAsync(new PaymentWrite { Events = [paymentEvent] }, cancellationToken);
+        var cleared = dispute with { PendingEvents = [] };
+        return await disputes.UpdateAsync(cleared, dispute.Version, cancellationToken) == DisputeWriteOutcome.Done ? cleared : dispute;
     }
 
     public Task OpenedAsync(Dispute d, CancellationToken cancellationToken) => EmailAsync(d,

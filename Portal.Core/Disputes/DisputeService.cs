@@ -220,13 +220,13 @@ public sealed class DisputeService(
         }
 
         var before = await store.GetAsync(id, cancellationToken);
-        var result = await ChangeAsync(actor, id, expectedVersion, DisputeAuditActions.OutcomeRecorded, (d, _) =>
+        var result = await ChangeAsync(actor, id, expectedVersion, DisputeAuditActions.OutcomeRecorded, (d, now) =>
             d.Status is DisputeStatus.Won or DisputeStatus.Lost or DisputeStatus.Accepted
                 ? Error.Conflict($"This dispute is already closed ({DisputeNames.Label(d.Status).ToLowerInvariant()}).", "Dispute closed")
-                : (Result<Dispute>)(d with { Status = outcome }), cancellationToken, $"outcome={DisputeNames.Status(outcome)}", staffMayChange: true);
+                : (Result<Dispute>)(d.IsClosed ? d with { Status = outcome } : d.Announcing(PaymentEventTypes.DisputeClosed, now) with { Status = outcome }),
+            cancellationToken, $"outcome={DisputeNames.Status(outcome)}", staffMayChange: true);
         if (result.TryGet(out var closed) && before is not null && !before.IsClosed)
         {
-            await outbox.WebhookAsync(PaymentEventTypes.DisputeClosed, closed, cancellationToken);
             await outbox.ClosedAsync(closed, cancellationToken);
         }
 
@@ -290,7 +290,16 @@ public sealed class DisputeService(
         Func<Dispute, CancellationToken, Task<DisputeProcessorResult>> send, CancellationToken cancellationToken)
     {
         var before = await OwnAsync(actor, id, cancellationToken);
-        var claimed = await ChangeAsync(actor, id, expectedVersion, action, decide, cancellationToken, audited: false);
+
+        // The event is owed from the write that locks the dispute, but published only once the processor took the decision:
+        // a crash in between leaves the dispute locked with the event owed, and the sweep publishes it, as the record says.
+        Result<Dispute> DecideAndAnnounce(Dispute d, DateTimeOffset now)
+        {
+            var result = decide(d, now);
+            return result.TryGet(out var decided) ? decided.Announcing(decided.IsClosed ? PaymentEventTypes.DisputeClosed : PaymentEventTypes.DisputeUpdated, now) : result;
+        }
+
+        var claimed = await ChangeAsync(actor, id, expectedVersion, action, DecideAndAnnounce, cancellationToken, audited: false, publish: false);
         if (!claimed.TryGet(out var locked))
         {
             if (claimed.Error!.Kind is ErrorKind.Conflict or ErrorKind.Unprocessable && before is not null)
@@ -316,7 +325,7 @@ public sealed class DisputeService(
         }
 
         await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Success, locked.DisplayId), CancellationToken.None);
-        await outbox.WebhookAsync(locked.IsClosed ? PaymentEventTypes.DisputeClosed : PaymentEventTypes.DisputeUpdated, locked, CancellationToken.None);
+        locked = await outbox.PublishAsync(locked, CancellationToken.None);
         if (locked.IsClosed)
         {
             await outbox.ClosedAsync(locked, CancellationToken.None);
@@ -327,7 +336,7 @@ public sealed class DisputeService(
 
     /// <summary>Reads the actor's own dispute, applies <paramref name="change"/> at the expected version, stores and audits it.</summary>
     private async Task<Result<Dispute>> ChangeAsync(Actor actor, Guid id, long? expectedVersion, string action, Func<Dispute, DateTimeOffset, Result<Dispute>> change,
-        CancellationToken cancellationToken, string? detail = null, bool audited = true, bool staffMayChange = false)
+        CancellationToken cancellationToken, string? detail = null, bool audited = true, bool staffMayChange = false, bool publish = true)
     {
         ArgumentNullException.ThrowIfNull(actor);
         for (var attempt = 0; attempt < 3; attempt++)
@@ -359,7 +368,7 @@ public sealed class DisputeService(
                         await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Success, updated.DisplayId, detail), cancellationToken);
                     }
 
-                    return updated;
+                    return publish ? await outbox.PublishAsync(updated, cancellationToken) : updated;
                 case DisputeWriteOutcome.NotFound:
                     return Error.NotFound();
                 case DisputeWriteOutcome.VersionConflict when expectedVersion is not null:

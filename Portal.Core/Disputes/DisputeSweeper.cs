@@ -27,12 +27,12 @@ public sealed class DisputeSweeper(IDisputeStore store, DisputeOutbox outbox, Au
         {
             if (now > d.EvidenceDueBy)
             {
-                var closed = d with { Status = DisputeStatus.Expired, UpdatedAt = now, UpdatedBy = "deadline", Version = d.Version + 1 };
+                var closed = d.Announcing(PaymentEventTypes.DisputeClosed, now) with { Status = DisputeStatus.Expired, UpdatedAt = now, UpdatedBy = "deadline", Version = d.Version + 1 };
                 if (await store.UpdateAsync(closed, d.Version, cancellationToken) == DisputeWriteOutcome.Done)
                 {
                     expired++;
                     await audit.AppendAsync(System, new AuditEntry(DisputeAuditActions.Expired, AuditOutcome.Success, d.DisplayId, $"due_by={d.EvidenceDueBy:O}"), cancellationToken);
-                    await outbox.WebhookAsync(PaymentEventTypes.DisputeClosed, closed, cancellationToken);
+                    closed = await outbox.PublishAsync(closed, cancellationToken);
                     await outbox.ClosedAsync(closed, cancellationToken);
                 }
             }
@@ -51,6 +51,29 @@ public sealed class DisputeSweeper(IDisputeStore store, DisputeOutbox outbox, Au
         return (expired, reminded);
     }
 
+    /// <summary>
+    /// Repair: publishes the webhook events that disputes still owe a grace period after their change (the process stopped
+    /// between the dispute's write and the outbox's). Each is appended once, so racing the request that owes it is harmless.
+    /// Returns how many disputes it published for.
+    /// </summary>
+    public async Task<int> PublishOwedEventsAsync(CancellationToken cancellationToken)
+    {
+        var before = clock.GetUtcNow() - TimeSpan.FromSeconds(options.CurrentValue.OwedEventGraceSeconds);
+        var published = 0;
+        foreach (var owing in await store.OwingEventsSinceBeforeAsync(before, 200, cancellationToken))
+        {
+            // Read again, consistently: the listing may come from an index that lags the table.
+            if (await store.GetAsync(owing.Id, cancellationToken) is { PendingEvents.Count: > 0 } current)
+            {
+                logger.LogWarning("Dispute {DisputeId} still owed {Count} webhook events; publishing them now", current.DisplayId, current.PendingEvents.Count);
+                await outbox.PublishAsync(current, cancellationToken);
+                published++;
+            }
+        }
+
+        return published;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
@@ -59,6 +82,7 @@ public sealed class DisputeSweeper(IDisputeStore store, DisputeOutbox outbox, Au
             try
             {
                 await SweepOnceAsync(stoppingToken);
+                await PublishOwedEventsAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -23,6 +23,9 @@ public interface IDisputeStore
     /// <summary>Disputes still needing a response whose deadline is before <paramref name="before"/>, soonest deadline first (the sweep's work).</summary>
     Task<IReadOnlyList<Dispute>> AwaitingResponseDueBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Disputes that owe webhook events (<see cref="Dispute.PendingEvents"/>) whose oldest owed event is before <paramref name="before"/>, oldest first (the sweep's repair work).</summary>
+    Task<IReadOnlyList<Dispute>> OwingEventsSinceBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
     /// <summary>How many disputes of a merchant were opened at or after <paramref name="since"/>.</summary>
     Task<long> CountOpenedSinceAsync(Guid merchantId, DateTimeOffset since, CancellationToken cancellationToken);
 }

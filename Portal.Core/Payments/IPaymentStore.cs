@@ -53,7 +53,10 @@ public interface IEventOutbox
     Task<PaymentEvent?> GetEventAsync(Guid eventId, CancellationToken cancellationToken);
 }
 
-/// <summary>One atomic change. Parts left null are not touched; <see cref="Events"/> are appended to the outbox.</summary>
+/// <summary>
+/// One atomic change. Parts left null are not touched; <see cref="Events"/> are appended to the outbox, once each: an event
+/// whose id is already there is skipped and the rest of the write still applies (a retried append changes nothing).
+/// </summary>
 public sealed record PaymentWrite
 {
     /// <summary>Inserted; collides with an unexpired record of the same (merchant, scope, key).</summary>

@@ -46,6 +46,28 @@ public abstract class DisputeStoreContract
     }
 
     [Fact]
+    public async Task Owed_webhook_events_are_kept_with_the_dispute_and_listed_until_cleared()
+    {
+        var store = await CreateStoreAsync();
+        var owing = NewDispute().Announcing("dispute.created", T0).Announcing("dispute.closed", T0.AddSeconds(1));
+        var owingLater = NewDispute(createdAt: T0.AddMinutes(5)).Announcing("dispute.created", T0.AddMinutes(5));
+        var settled = NewDispute(createdAt: T0.AddMinutes(1));
+        foreach (var d in new[] { owing, owingLater, settled })
+        {
+            (await store.CreateAsync(d, Ct)).ShouldBe(DisputeWriteOutcome.Done);
+        }
+
+        (await store.GetAsync(owing.Id, Ct)).ShouldNotBeNull().PendingEvents.ShouldBe(owing.PendingEvents);
+        (await store.OwingEventsSinceBeforeAsync(T0.AddMinutes(10), 10, Ct)).Select(d => d.Id).ShouldBe([owing.Id, owingLater.Id]);
+        (await store.OwingEventsSinceBeforeAsync(T0.AddMinutes(1), 10, Ct)).Select(d => d.Id).ShouldBe([owing.Id]);
+
+        (await store.UpdateAsync(owing with { PendingEvents = [] }, owing.Version, Ct)).ShouldBe(DisputeWriteOutcome.Done);
+
+        (await store.GetAsync(owing.Id, Ct)).ShouldNotBeNull().PendingEvents.ShouldBeEmpty();
+        (await store.OwingEventsSinceBeforeAsync(T0.AddMinutes(10), 10, Ct)).Select(d => d.Id).ShouldBe([owingLater.Id]);
+    }
+
+    [Fact]
     public async Task Unknown_ids_are_null()
     {
         var store = await CreateStoreAsync();

@@ -119,6 +119,24 @@ public abstract class PaymentStoreContract
     // ---- one atomic write -------------------------------------------------------------------------------------------
 
     [Fact]
+    public async Task An_event_appended_again_is_stored_once_and_the_rest_of_the_write_still_applies()
+    {
+        var store = await NewStoreAsync();
+        var payment = NewPayment(Guid.CreateVersion7(), T0);
+        var initiate = Initiate(payment);
+        await WriteOkAsync(store, initiate);
+        var again = initiate.Events[0];
+        var succeeded = Succeed(payment, T0.AddSeconds(1));
+        var fresh = Event(payment, PaymentEventTypes.Succeeded, T0.AddSeconds(1));
+
+        await WriteOkAsync(store, new PaymentWrite { Events = [again] });
+        await WriteOkAsync(store, Update(payment, succeeded, again, fresh));
+
+        (await Outbox(store).ForPaymentAsync(payment.Id, Ct)).ShouldBe([again, fresh]);
+        ShouldMatch(await store.GetAsync(payment.Id, Ct), succeeded);
+    }
+
+    [Fact]
     public async Task A_payment_keeps_the_rule_version_that_scored_it()
     {
         var store = await NewStoreAsync();

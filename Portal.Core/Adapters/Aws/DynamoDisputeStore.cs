@@ -12,7 +12,8 @@ namespace Portal.Core.Adapters.Aws;
 /// dispute id is unique through a guard item <c>DISPUTE_REF#processor#id / GUARD</c> written in the same transaction under
 /// <c>attribute_not_exists</c>. Listings query GSIs ordered by <c>created_key</c> (UTC ticks, then the id):
 /// <c>entity-type-index</c> (all), <c>merchant-created-index</c> (one merchant), <c>status-index</c> (one status); the sweep
-/// reads the sparse <c>due-index</c>, present only while a dispute needs a response, ordered by deadline.
+/// reads the sparse <c>due-index</c>, present only while a dispute needs a response, ordered by deadline, and the sparse
+/// <c>pending-events-index</c>, present only while a dispute owes webhook events, ordered by the oldest owed event.
 /// </summary>
 internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) : IDisputeStore
 {
@@ -24,17 +25,20 @@ internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) :
     private const string MerchantIndex = "merchant-created-index";
     private const string StatusIndex = "status-index";
     private const string DueIndex = "due-index";
+    private const string PendingIndex = "pending-events-index";
+    private const string OwingPartition = "OWING";
     private const int MaxTransactionAttempts = 10;
 
     internal const string StoreName = "disputes";
 
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
-        DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_key", "merchant_id", "status", "due_partition", "due_key"],
+        DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_key", "merchant_id", "status", "due_partition", "due_key", "pending_partition", "pending_key"],
         [
             (EntityTypeIndex, "entity_type", "created_key"),
             (MerchantIndex, "merchant_id", "created_key"),
             (StatusIndex, "status", "created_key"),
             (DueIndex, "due_partition", "due_key"),
+            (PendingIndex, "pending_partition", "pending_key"),
         ], cancellationToken);
 
     public async Task<DisputeWriteOutcome> CreateAsync(Dispute dispute, CancellationToken cancellationToken)
@@ -160,6 +164,19 @@ internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) :
         return (response.Items ?? []).Select(FromItem).ToList();
     }
 
+    public async Task<IReadOnlyList<Dispute>> OwingEventsSinceBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        var response = await DynamoErrors.Guard(client.QueryAsync(new QueryRequest
+        {
+            TableName = table,
+            IndexName = PendingIndex,
+            KeyConditionExpression = "pending_partition = :owing AND pending_key < :before",
+            ExpressionAttributeValues = new() { [":owing"] = Text(OwingPartition), [":before"] = Text(Ticks(before)) },
+            Limit = Math.Clamp(limit, 1, 1000),
+        }, cancellationToken), StoreName, cancellationToken);
+        return (response.Items ?? []).Select(FromItem).ToList();
+    }
+
     public async Task<long> CountOpenedSinceAsync(Guid merchantId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         long count = 0;
@@ -224,6 +241,13 @@ internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) :
             item["due_key"] = Text(Ticks(d.EvidenceDueBy) + "#" + d.Id.ToString());
         }
 
+        if (DisputeJson.PendingEvents(d.PendingEvents) is { } pending)
+        {
+            item["pending_events"] = Text(pending);
+            item["pending_partition"] = Text(OwingPartition);
+            item["pending_key"] = Text(Ticks(d.PendingEvents.Min(e => e.At)) + "#" + d.Id.ToString());
+        }
+
         if (d.SubmittedAt is { } submitted)
         {
             item["submitted_at"] = Number(submitted.UtcTicks);
@@ -256,7 +280,7 @@ internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) :
         i["updated_by"].S,
         i.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null,
         i.TryGetValue("reminder_sent_at", out var reminder) ? Time(reminder) : null,
-        Long(i["version"]));
+        Long(i["version"])) { PendingEvents = DisputeJson.PendingEvents(i.TryGetValue("pending_events", out var pending) ? pending.S : null) };
 
     /// <summary>Runs the transaction; null when it committed, else the cancellation reasons (one per item, in order).</summary>
     private async Task<List<CancellationReason>?> TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken)

@@ -89,6 +89,13 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
             {
                 return new PaymentWriteResult(PaymentWriteStatus.VersionConflict);
             }
+            else if (plan.FirstEvent is { } first && reasons.Any(r => r.Code == "ConditionalCheckFailed")
+                && reasons.Select((r, i) => (r.Code, Index: i)).All(x => x.Code != "ConditionalCheckFailed" || x.Index >= first))
+            {
+                // Only event ids were taken: those events are already in the outbox (a retried append). Write the rest.
+                write = write with { Events = write.Events.Where((e, i) => !Failed(reasons, first + i)).ToList() };
+                continue;
+            }
             else if (reasons.Where((r, i) => i != plan.Profile).Any(r => r.Code == "ConditionalCheckFailed")
                 || !reasons.Any(r => r.Code is "ConditionalCheckFailed" or "TransactionConflict" or "ThrottlingError"))
             {
@@ -324,7 +331,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
     }
 
     /// <summary>The transaction items of one attempt, and where the items whose conditions mean something sit among them.</summary>
-    private sealed record Plan(List<TransactWriteItem> Items, int? Idempotency, int? Version, int? Profile);
+    private sealed record Plan(List<TransactWriteItem> Items, int? Idempotency, int? Version, int? Profile, int? FirstEvent);
 
     private async Task<Plan> PlanAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
@@ -419,6 +426,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
             items.Add(new() { Update = AddToCounter(GlobalStatsPk(RandomNumberGenerator.GetInt32(Shards)), count) });
         }
 
+        int? firstEvent = write.Events.Count > 0 ? items.Count : null;
         foreach (var e in write.Events)
         {
             items.Add(new() { Put = new Put { TableName = _table, Item = ToItem(e), ConditionExpression = "attribute_not_exists(pk)" } });
@@ -429,7 +437,7 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
             throw new ArgumentException($"One payment write may hold at most {MaxTransactionItems} items (DynamoDB's transaction limit); this one has {items.Count}.", nameof(write));
         }
 
-        return new Plan(items, idempotency, version, profile);
+        return new Plan(items, idempotency, version, profile, firstEvent);
 
         void AddReference(Payment payment)
         {

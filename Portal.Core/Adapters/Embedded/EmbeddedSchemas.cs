@@ -35,6 +35,7 @@ internal static class EmbeddedSchemas
         new(2, "fraud review cases", s => s.Execute(SqliteFraudCaseStore.Schema)),
         new(3, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
         new(4, "disputes", s => s.Execute(SqliteDisputeStore.Schema)),
+        new(5, "webhook events a dispute owes (written with the dispute, moved to the outbox after)", s => s.Execute(SqliteDisputeStore.PendingEventsSchema)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>

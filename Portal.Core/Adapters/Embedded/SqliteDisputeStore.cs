@@ -11,7 +11,7 @@ namespace Portal.Core.Adapters.Embedded;
 internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
 {
     private const string Columns = "id, processor, processor_dispute_id, payment_id, merchant_id, reason, amount, currency, due_by, status, evidence_state, "
-        + "evidence, files, created_at, updated_at, last_event_at, updated_by, submitted_at, reminder_sent_at, version";
+        + "evidence, files, created_at, updated_at, last_event_at, updated_by, submitted_at, reminder_sent_at, version, pending_events";
 
     /// <summary>This store's tables (a step of <see cref="EmbeddedSchemas.Portal"/>); later changes are new steps there, not edits here.</summary>
     internal const string Schema = """
@@ -43,14 +43,24 @@ internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
         CREATE INDEX IF NOT EXISTS ix_disputes_status_due ON disputes(status, due_by);
         """;
 
+    /// <summary>
+    /// The webhook events a dispute owes (<see cref="Dispute.PendingEvents"/>, JSON) and the time of the oldest, indexed only
+    /// where something is owed so the sweep reads just those rows.
+    /// </summary>
+    internal const string PendingEventsSchema = """
+        ALTER TABLE disputes ADD COLUMN pending_events TEXT;
+        ALTER TABLE disputes ADD COLUMN pending_since INTEGER;
+        CREATE INDEX IF NOT EXISTS ix_disputes_pending ON disputes(pending_since) WHERE pending_since IS NOT NULL;
+        """;
+
     public async Task<DisputeWriteOutcome> CreateAsync(Dispute dispute, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dispute);
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            INSERT INTO disputes ({Columns}) VALUES ($id, $processor, $pdid, $payment, $merchant, $reason, $amount, $currency, $due, $status, $evidence_state,
-                $evidence, $files, $created, $updated, $last_event, $by, $submitted, $reminder, $version)
+            INSERT INTO disputes ({Columns}, pending_since) VALUES ($id, $processor, $pdid, $payment, $merchant, $reason, $amount, $currency, $due, $status, $evidence_state,
+                $evidence, $files, $created, $updated, $last_event, $by, $submitted, $reminder, $version, $pending, $pending_since)
             ON CONFLICT DO NOTHING
             """;
         Bind(command, dispute);
@@ -65,7 +75,7 @@ internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
         command.CommandText = """
             UPDATE disputes SET reason = $reason, amount = $amount, currency = $currency, due_by = $due, status = $status, evidence_state = $evidence_state,
                 evidence = $evidence, files = $files, updated_at = $updated, last_event_at = $last_event, updated_by = $by, submitted_at = $submitted,
-                reminder_sent_at = $reminder, version = $version
+                reminder_sent_at = $reminder, version = $version, pending_events = $pending, pending_since = $pending_since
             WHERE id = $id AND version = $expected
             """;
         Bind(command, dispute);
@@ -124,6 +134,10 @@ internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
         await QueryAsync($"SELECT {Columns} FROM disputes WHERE status = $status AND due_by < $before ORDER BY due_by, id LIMIT $limit",
             c => c.With("$status", nameof(DisputeStatus.NeedsResponse)).With("$before", before.UtcTicks).With("$limit", Math.Clamp(limit, 1, 1000)), cancellationToken);
 
+    public async Task<IReadOnlyList<Dispute>> OwingEventsSinceBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync($"SELECT {Columns} FROM disputes WHERE pending_since IS NOT NULL AND pending_since < $before ORDER BY pending_since LIMIT $limit",
+            c => c.With("$before", before.UtcTicks).With("$limit", Math.Clamp(limit, 1, 1000)), cancellationToken);
+
     public async Task<long> CountOpenedSinceAsync(Guid merchantId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenReadAsync(cancellationToken);
@@ -155,7 +169,8 @@ internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
             .With("$due", d.EvidenceDueBy.UtcTicks).With("$status", d.Status.ToString()).With("$evidence_state", d.EvidenceState.ToString())
             .With("$evidence", DisputeJson.Evidence(d.Evidence)).With("$files", DisputeJson.Files(d.Files)).With("$created", d.CreatedAt.UtcTicks)
             .With("$updated", d.UpdatedAt.UtcTicks).With("$last_event", d.LastEventAt.UtcTicks).With("$by", d.UpdatedBy)
-            .With("$submitted", d.SubmittedAt?.UtcTicks).With("$reminder", d.ReminderSentAt?.UtcTicks).With("$version", d.Version);
+            .With("$submitted", d.SubmittedAt?.UtcTicks).With("$reminder", d.ReminderSentAt?.UtcTicks).With("$version", d.Version)
+            .With("$pending", DisputeJson.PendingEvents(d.PendingEvents)).With("$pending_since", d.PendingEvents.Count == 0 ? null : d.PendingEvents.Min(e => e.At).UtcTicks);
 
     private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
@@ -178,5 +193,5 @@ internal sealed class SqliteDisputeStore(SqliteDatabase db) : IDisputeStore
         r.GetString(16),
         r.GetInt64OrNull(17) is { } submitted ? Time(submitted) : null,
         r.GetInt64OrNull(18) is { } reminder ? Time(reminder) : null,
-        r.GetInt64(19));
+        r.GetInt64(19)) { PendingEvents = DisputeJson.PendingEvents(r.IsDBNull(20) ? null : r.GetString(20)) };
 }

@@ -387,7 +387,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.Events.Count > 0)
         {
-            var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at) VALUES ($id, $m, $p, $type, $data, $at)");
+            var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at) VALUES ($id, $m, $p, $type, $data, $at) ON CONFLICT (id) DO NOTHING");
             foreach (var e in w.Events)
             {
                 insert.Parameters.Clear();

@@ -41,6 +41,8 @@ internal sealed class DisputeTestBed : IAsyncDisposable
 
     public DisputeSweeper Sweeper { get; private set; } = default!;
 
+    public DisputeOutbox Outbox { get; private set; } = default!;
+
     public EvidencePackBuilder Packs { get; private set; } = default!;
 
     public Actor Merchant { get; private set; } = default!;
@@ -58,7 +60,8 @@ internal sealed class DisputeTestBed : IAsyncDisposable
         t.Payments = new SqlitePaymentStore(bed.Database("payments.db"), bed.Clock, NullLogger<SqlitePaymentStore>.Instance);
         t.Store = new SqliteDisputeStore(portalDb);
         var options = Microsoft.Extensions.Options.Options.Create(t.Options);
-        var outbox = new DisputeOutbox(t.Payments, t.Payments, merchantStore, vault, t.Email, bed.Clock, NullLogger<DisputeOutbox>.Instance);
+        var outbox = new DisputeOutbox(t.Store, t.Payments, t.Payments, merchantStore, vault, t.Email, NullLogger<DisputeOutbox>.Instance);
+        t.Outbox = outbox;
         t.Events = new ApplyDisputeEvent(t.Store, outbox, bed.Audit, options, bed.Clock, NullLogger<ApplyDisputeEvent>.Instance);
         t.PaymentCases = new PaymentUseCases(t.Payments, t.Payments, new SandboxProcessor(), merchantStore, new PaymentFeed(), bed.Audit, bed.Keys, bed.Clock, disputes: t.Events);
         var documents = new EncryptedFileDocumentStore(Path.Combine(bed.Folder, "documents"), bed.Keys, bed.Clock);
