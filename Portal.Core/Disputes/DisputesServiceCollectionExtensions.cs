@@ -27,6 +27,7 @@ public static class DisputesServiceCollectionExtensions
             services.AddSingleton<IDisputeProcessor>(sp => new StripeDisputeProcessor(
                 sp.GetRequiredService<IOptions<StripeOptions>>(),
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(StripeProcessor.HttpClientName),
+                sp.GetRequiredService<Kyc.IDocumentStore>(),
                 sp.GetRequiredService<ILogger<StripeDisputeProcessor>>()));
         }
         else

@@ -17,6 +17,7 @@ public sealed class StripeDisputeProcessorTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly FakeStripeHandler _stripe = new();
+    private readonly MemoryDocumentStore _documents = new();
     private readonly ConcurrentQueue<string> _logs = new();
     private readonly ILoggerFactory _loggers;
 
@@ -27,6 +28,7 @@ public sealed class StripeDisputeProcessorTests : IDisposable
     private StripeDisputeProcessor Processor() => new(
         Options.Create(new StripeOptions { SecretKey = SecretKey, WebhookSecret = "whsec_test", MaxNetworkRetries = 0 }),
         new HttpClient(_stripe),
+        _documents,
         _loggers.CreateLogger<StripeDisputeProcessor>());
 
     private static Dispute NewDispute(DisputeEvidence evidence) => new(Guid.CreateVersion7(T0), "stripe", "du_1Q2w3E", Guid.CreateVersion7(T0), Guid.CreateVersion7(T0), "fraudulent",
@@ -128,5 +130,90 @@ public sealed class StripeDisputeProcessorTests : IDisposable
 
         result.Succeeded.ShouldBeFalse();
         result.Message.ShouldNotBeNull().ShouldContain("could not be reached");
+    }
+    private const string FileBody = """{"id": "file_1Rcpt", "object": "file", "purpose": "dispute_evidence"}""";
+
+    private async Task<EvidenceFile> StoredFileAsync(EvidenceFileType type, string content)
+    {
+        var key = $"disputes/test/{Guid.NewGuid():N}";
+        var version = await _documents.PutAsync(key, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), "application/pdf", TestContext.Current.CancellationToken);
+        return new EvidenceFile(Guid.CreateVersion7(T0), type, key, version, "application/pdf", content.Length, new string('a', 64), T0);
+    }
+
+    [Fact]
+    public async Task Evidence_files_are_uploaded_to_the_file_api_first_and_named_in_their_evidence_fields()
+    {
+        var receipt = await StoredFileAsync(EvidenceFileType.Receipt, "%PDF-1.7 receipt for order-7");
+        var letter = await StoredFileAsync(EvidenceFileType.CustomerCommunication, "%PDF-1.7 customer letter");
+        _stripe.Respond(200, FileBody);
+        _stripe.Respond(200, FileBody.Replace("file_1Rcpt", "file_2Ltr", StringComparison.Ordinal));
+        _stripe.Respond(200, DisputeBody);
+        var dispute = NewDispute(new DisputeEvidence(Explanation: "Delivered.")) with { Files = [receipt, letter] };
+
+        (await Processor().SubmitEvidenceAsync(dispute, TestContext.Current.CancellationToken)).Succeeded.ShouldBeTrue();
+
+        _stripe.Requests.Count.ShouldBe(3);
+        var upload = _stripe.Requests[0];
+        upload.Method.ShouldBe("POST");
+        upload.Uri.AbsolutePath.ShouldBe("/v1/files");
+        upload.ContentType.ShouldBe("multipart/form-data");
+        upload.Body.ShouldContain("%PDF-1.7 receipt for order-7"); // the plaintext, decrypted from the portal's store
+        upload.Body.ShouldContain("dispute_evidence");
+        upload.Headers["Idempotency-Key"].ShouldBe($"{dispute.DisplayId}-file-{receipt.Id:N}");
+        _stripe.Requests[1].Body.ShouldContain("%PDF-1.7 customer letter");
+        var update = _stripe.Requests[2];
+        update.Uri.AbsolutePath.ShouldBe("/v1/disputes/du_1Q2w3E");
+        update.Form["evidence[receipt]"].ShouldBe("file_1Rcpt");
+        update.Form["evidence[customer_communication]"].ShouldBe("file_2Ltr");
+        update.Form["submit"].ShouldBe("true");
+    }
+
+    [Fact]
+    public async Task Two_files_of_one_kind_are_refused_before_anything_is_sent()
+    {
+        var dispute = NewDispute(new DisputeEvidence(Explanation: "Delivered.")) with
+        {
+            Files = [await StoredFileAsync(EvidenceFileType.Receipt, "one"), await StoredFileAsync(EvidenceFileType.Receipt, "two")],
+        };
+
+        var result = await Processor().SubmitEvidenceAsync(dispute, TestContext.Current.CancellationToken);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Message.ShouldBe("Stripe takes one file per kind of evidence: keep one receipt file (2 are attached) and submit again.");
+        _stripe.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_file_missing_from_the_store_refuses_the_submission_and_the_evidence_is_not_sent()
+    {
+        var missing = new EvidenceFile(Guid.CreateVersion7(T0), EvidenceFileType.Receipt, "disputes/gone", "v0", "application/pdf", 10, new string('a', 64), T0);
+
+        var result = await Processor().SubmitEvidenceAsync(NewDispute(new DisputeEvidence(Explanation: "Delivered.")) with { Files = [missing] },
+            TestContext.Current.CancellationToken);
+
+        result.Succeeded.ShouldBeFalse();
+        result.Message!.ShouldContain("could not be read");
+        _stripe.Requests.ShouldBeEmpty();
+    }
+
+    /// <summary>An in-memory document store: the processor reads evidence through the port, whatever the adapter.</summary>
+    private sealed class MemoryDocumentStore : Portal.Core.Kyc.IDocumentStore
+    {
+        private readonly ConcurrentDictionary<(string Key, string Version), byte[]> _files = new();
+
+        public async Task<string> PutAsync(string documentKey, Stream content, string contentType, CancellationToken cancellationToken)
+        {
+            using var copy = new MemoryStream();
+            await content.CopyToAsync(copy, cancellationToken);
+            var version = Guid.NewGuid().ToString("N");
+            _files[(documentKey, version)] = copy.ToArray();
+            return version;
+        }
+
+        public Task<Stream?> OpenReadAsync(string documentKey, string versionId, CancellationToken cancellationToken) =>
+            Task.FromResult<Stream?>(_files.TryGetValue((documentKey, versionId), out var bytes) ? new MemoryStream(bytes, writable: false) : null);
+
+        public Task<IReadOnlyList<Portal.Core.Kyc.DocumentVersion>> ListVersionsAsync(string documentKey, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Portal.Core.Kyc.DocumentVersion>>([]);
     }
 }

@@ -238,12 +238,19 @@ internal sealed class FakeStripeHandler : HttpMessageHandler
         cancellationToken.ThrowIfCancellationRequested();
         var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
         var headers = request.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
-        var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries)
+        var contentType = request.Content?.Headers.ContentType?.MediaType ?? "";
+        var form = contentType != "application/x-www-form-urlencoded" ? new Dictionary<string, string>() : body.Split('&', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
-        Requests.Add(new RecordedRequest(request.Method.Method, request.RequestUri!, headers, form));
+        Requests.Add(new RecordedRequest(request.Method.Method, request.RequestUri!, headers, form) { ContentType = contentType, Body = body });
         return _answers.Count == 0 ? new HttpResponseMessage(HttpStatusCode.NotImplemented) : _answers.Dequeue()();
     }
 
-    public sealed record RecordedRequest(string Method, Uri Uri, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string> Form);
+    public sealed record RecordedRequest(string Method, Uri Uri, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string> Form)
+    {
+        /// <summary>The body's media type: form-encoded for API calls, multipart for file uploads.</summary>
+        public string ContentType { get; init; } = "";
+
+        public string Body { get; init; } = "";
+    }
 }
