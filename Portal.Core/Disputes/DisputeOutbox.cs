@@ -86,7 +86,7 @@ public sealed class DisputeOutbox(IDisputeStore disputes, IPaymentStore payments
         w.WriteEndObject();
     }
 
-    private static string Format(Money m) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Currency.ToUpperInvariant()} {m.Minor / 100m:0.00}");
+    private static string Format(Money m) => Currencies.Format(m);
 
     private async Task EmailAsync(Dispute d, string subject, string body, CancellationToken cancellationToken)
     {

@@ -99,5 +99,5 @@ public sealed class EvidencePackBuilder(DisputeService disputes, IPaymentStore p
             Pick(draft.Explanation, suggested.Explanation));
     }
 
-    private static string Format(long minor, string currency) => string.Create(CultureInfo.InvariantCulture, $"{currency.ToUpperInvariant()} {minor / 100m:N2}");
+    private static string Format(long minor, string currency) => Currencies.Format(new Money(minor, currency));
 }

@@ -7,9 +7,9 @@ public sealed class PaymentOptions
 {
     public const string Section = "Payments";
 
-    /// <summary>Accepted currencies, lower-case ISO 4217.</summary>
+    /// <summary>Accepted currencies, lower-case ISO 4217. NGN (in kobo) first: onboarding is Nigerian (CAC numbers, NUBAN accounts).</summary>
     [MinLength(1)]
-    public string[] Currencies { get; set; } = ["usd", "eur", "gbp"];
+    public string[] Currencies { get; set; } = ["ngn", "usd", "eur", "gbp"];
 
     /// <summary>The largest single payment, in minor units.</summary>
     [Range(1, long.MaxValue)]

@@ -85,6 +85,17 @@ public sealed class PaymentsApiTests(PaymentsApiTests.Fixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Naira_in_kobo_is_accepted_by_default()
+    {
+        var (client, _) = await MerchantAsync();
+        using var response = await PayAsync(client, new { amount = 125_050, currency = "ngn", customer_id = "cus_ng", payment_method = SandboxProcessor.Success }, Guid.NewGuid().ToString());
+
+        var payment = await CreatedAsync(response);
+        payment.GetProperty("currency").GetString().ShouldBe("ngn");
+        payment.GetProperty("amount").GetInt64().ShouldBe(125_050);
+    }
+
+    [Fact]
     public async Task Invalid_fields_are_named()
     {
         var (client, _) = await MerchantAsync();

@@ -55,6 +55,10 @@ public sealed class PaymentSharedComponentTests : BunitContext
     [InlineData(0L, "usd", "$0.00")]
     [InlineData(-250L, "eur", "-€2.50")]
     [InlineData(1500L, "jpy", "1,500 JPY")]
+    [InlineData(125000L, "ngn", "₦1,250.00")]
+    [InlineData(-5L, "NGN", "-₦0.05")]
+    [InlineData(1250L, "kwd", "1.250 KWD")]
+    [InlineData(long.MinValue, "usd", "-$92,233,720,368,547,758.08")]
     public void Money_formats_minor_units_with_the_currency_symbol(long minor, string currency, string expected) =>
         Money.Format(minor, currency).ShouldBe(expected);
 
@@ -67,6 +71,12 @@ public sealed class PaymentSharedComponentTests : BunitContext
         Money.ToMinor(1500m, "jpy").ShouldBe(1500);
         Money.ToMinor(15.5m, "jpy").ShouldBeNull();
         Money.ToMajor(1234, "gbp").ShouldBe(12.34m);
+        Money.ToMinor(1250.5m, "ngn").ShouldBe(125050); // kobo
+        Money.ToMinor(1.25m, "kwd").ShouldBe(1250); // three decimals: fils
+        Money.ToMinor(1.2345m, "kwd").ShouldBeNull();
+        Money.ToMajor(1250, "kwd").ShouldBe(1.25m);
+        Money.InputFormat("kwd").ShouldBe("0.000");
+        Money.InputFormat("jpy").ShouldBe("0");
     }
 
     [Theory]
