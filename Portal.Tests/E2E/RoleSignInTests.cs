@@ -54,6 +54,7 @@ public sealed class RoleSignInTests(BrowserFixture browser)
 
         await session.Page.Locator("[data-testid=access-denied]").WaitForAsync();
         (await session.Page.Locator("[data-testid=audit-grid]").CountAsync()).ShouldBe(0);
+        (await session.Page.Locator("[data-testid=access-denied]").GetAttributeAsync("data-reason")).ShouldBe("role"); // not "set up two-factor"
     }
 
     [Fact]
