@@ -145,6 +145,9 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await page.ClickAsync("[data-testid=approve]");
         await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
         await page.Locator("[data-testid=merchant-status]").Filter(new() { HasText = "Approved" }).First.WaitForAsync();
+        // Once approved, the case and its documents stay one click away, and no internal counter is shown.
+        await Assertions.Expect(page.Locator("[data-testid=open-kyc-case]")).ToBeVisibleAsync();
+        (await page.Locator("[data-testid=merchant-subtitle]").InnerTextAsync()).ShouldNotContain("version");
         await session.ScreenshotAsync("admin-merchant-detail");
         session.ConsoleErrors.ShouldBeEmpty();
     }
