@@ -98,7 +98,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         if (existing is null)
         {
             return await CreateAsync(actor, id, form.BusinessName!.Trim(), form.CacNumber!.Trim(), form.BusinessType, form.RegisteredAddress?.Trim(),
-                Blank(form.Website), form.Industry, pii, cancellationToken);
+                MerchantRules.NormalizeWebsite(form.Website), form.Industry, pii, cancellationToken);
         }
 
         if (!MerchantEditable.Contains(existing.Status))
@@ -113,7 +113,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             CacNumber = form.CacNumber!.Trim(),
             BusinessType = form.BusinessType,
             RegisteredAddress = form.RegisteredAddress?.Trim(),
-            Website = Blank(form.Website),
+            Website = MerchantRules.NormalizeWebsite(form.Website),
             Industry = form.Industry,
             SealedPii = await vault.SealAsync(id, pii, cancellationToken),
             ContactEmailHash = vault.EmailHash(pii.ContactEmail),
@@ -427,7 +427,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
     private static MerchantPii ToPii(KybForm form) => new(
         (form.ContactEmail ?? "").Trim().ToLowerInvariant(),
-        Blank(form.ContactPhone),
+        MerchantRules.NormalizePhone(form.ContactPhone),
         form.Owners.Where(o => o.DateOfBirth is not null && o.Name is not null).Select(o => new BeneficialOwner(o.Name!.Trim(), DateOnly.FromDateTime(o.DateOfBirth!.Value),
             (o.Nationality ?? "").Trim(), o.OwnershipPercent ?? 0)).ToList(),
         string.IsNullOrWhiteSpace(form.AccountNumber) ? null : new SettlementAccount((form.BankName ?? "").Trim(), (form.AccountName ?? "").Trim(), form.AccountNumber.Trim()));

@@ -27,24 +27,62 @@ public static partial class MerchantRules
         .NoCardNumber();
 
     public static IRuleBuilderOptions<T, string?> Phone<T>(this IRuleBuilder<T, string?> rule) => rule
-        .Must(IsPhone).WithMessage("Enter a phone number in international format, like +234 803 123 4567.");
+        .Must(IsPhone).WithMessage("Enter a phone number like +234 803 123 4567 or 0803 123 4567.");
 
     /// <summary>
-    /// International format with at most 15 digits (E.164's limit). The field is not scanned for card numbers: one in ten
-    /// real phone numbers of 13 digits or more passes the Luhn check. The digit limit keeps out the 16 to 19-digit PANs.
+    /// A number that becomes E.164 (<see cref="NormalizePhone"/>): at most 15 digits. The field is not scanned for card
+    /// numbers: one in ten real phone numbers of 13 digits or more passes the Luhn check. The digit limit keeps out the 16
+    /// to 19-digit PANs.
     /// </summary>
-    public static bool IsPhone(string? value) => value is not null && PhoneNumber().IsMatch(value.Trim()) && value.Count(char.IsAsciiDigit) <= 15;
+    public static bool IsPhone(string? value) => value is not null && PhoneNumber().IsMatch(value.Trim()) && E164().IsMatch(NormalizePhone(value) ?? "");
+
+    /// <summary>
+    /// The number in E.164 (+2348031234567), as it is stored and shown to reviewers: spaces, dashes and brackets go, a
+    /// leading 00 becomes +, and a Nigerian national number (0 and ten digits, 0803 123 4567) gets +234. Anything else is
+    /// returned as typed without its separators, for the validator to refuse.
+    /// </summary>
+    public static string? NormalizePhone(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var compact = new string(value.Where(c => c is not (' ' or '-' or '(' or ')' or '.')).ToArray());
+        if (compact.StartsWith("00", StringComparison.Ordinal))
+        {
+            return "+" + compact[2..];
+        }
+
+        return compact.Length == 11 && compact[0] == '0' && AsciiDigits.Are(compact, 11) ? "+234" + compact[1..] : compact;
+    }
 
     public static IRuleBuilderOptions<T, string?> Website<T>(this IRuleBuilder<T, string?> rule) => rule
-        .Must(v => string.IsNullOrWhiteSpace(v) || (Uri.TryCreate(v.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Host.Contains('.', StringComparison.Ordinal)))
-        .WithMessage("Enter a full web address, like https://example.com.")
+        .Must(v => string.IsNullOrWhiteSpace(v) || (Uri.TryCreate(NormalizeWebsite(v), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Host.Contains('.', StringComparison.Ordinal)))
+        .WithMessage("Enter a web address, like example.com or https://example.com.")
         .NoCardNumber();
+
+    /// <summary>The address with https:// in front when no scheme was typed ("example.com" → "https://example.com").</summary>
+    public static string? NormalizeWebsite(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var trimmed = value.Trim();
+        return trimmed.Contains("://", StringComparison.Ordinal) ? trimmed : "https://" + trimmed;
+    }
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]{2,}$")]
     private static partial Regex Email();
 
-    [GeneratedRegex(@"^\+?[0-9][0-9 \-]{6,18}[0-9]$")]
+    [GeneratedRegex(@"^(\+|00)?[0-9(][0-9 ()\-.]{5,20}[0-9]$")]
     private static partial Regex PhoneNumber();
+
+    /// <summary>E.164: a plus, a country code that does not start with 0, at most 15 digits in all.</summary>
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164();
 
     /// <summary>A NUBAN bank account number: 10 ASCII digits.</summary>
     public static bool IsNuban(string? value) => AsciiDigits.Are(value?.Trim(), 10);

@@ -43,4 +43,45 @@ public sealed class MerchantRulesTests
         Business.Validate(Form()).Errors.ShouldNotContain(e => e.PropertyName == nameof(KybForm.CacNumber));
         Settlement.Validate(Form()).IsValid.ShouldBeTrue();
     }
+
+    [Theory]
+    [InlineData("0803 123 4567", "+2348031234567")] // the Nigerian national habit
+    [InlineData("0803-123-4567", "+2348031234567")]
+    [InlineData("+234 (803) 123 4567", "+2348031234567")]
+    [InlineData("00234 803 123 4567", "+2348031234567")]
+    [InlineData("+44 20 7946 0958", "+442079460958")]
+    public void Phone_numbers_are_stored_in_e164(string typed, string stored)
+    {
+        MerchantRules.IsPhone(typed).ShouldBeTrue(typed);
+        MerchantRules.NormalizePhone(typed).ShouldBe(stored);
+    }
+
+    [Theory]
+    [InlineData("803 123 4567")] // no country: neither national nor international
+    [InlineData("+0803 123 4567")] // no country code starts with 0
+    [InlineData("+234 803 123 4567 8901")] // over 15 digits
+    [InlineData("+234 ８０３ 123 4567")] // fullwidth digits
+    [InlineData("call me")]
+    public void Numbers_that_are_not_e164_are_refused(string typed) => MerchantRules.IsPhone(typed).ShouldBeFalse(typed);
+
+    [Theory]
+    [InlineData("example.com", "https://example.com")]
+    [InlineData("  shop.example.ng/about ", "https://shop.example.ng/about")]
+    [InlineData("http://example.com", "http://example.com")]
+    [InlineData("https://example.com", "https://example.com")]
+    public void A_website_without_a_scheme_gets_https(string typed, string stored)
+    {
+        MerchantRules.NormalizeWebsite(typed).ShouldBe(stored);
+        var form = Form();
+        form.Website = typed;
+        Business.Validate(form).Errors.ShouldNotContain(e => e.PropertyName == nameof(KybForm.Website));
+    }
+
+    [Fact]
+    public void A_website_that_is_not_an_address_is_still_refused()
+    {
+        var form = Form();
+        form.Website = "not a site";
+        Business.Validate(form).Errors.ShouldContain(e => e.PropertyName == nameof(KybForm.Website));
+    }
 }

@@ -73,7 +73,7 @@ public sealed class MerchantServiceTests : IAsyncLifetime
         first.Value!.Status.ShouldBe(MerchantStatus.Draft);
 
         form.ContactEmail = "a@b.co";
-        form.ContactPhone = "+2348031234567";
+        form.ContactPhone = "0803 123 4567";
         (await _service.SaveDraftAsync(_merchant, form, first.Value.Version)).Succeeded.ShouldBeTrue();
 
         var resumed = await _service.GetOwnAsync(_merchant);
