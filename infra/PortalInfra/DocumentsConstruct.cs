@@ -16,9 +16,18 @@ public sealed class DocumentsConstruct : Construct
     public Bucket Bucket { get; }
     public Bucket AccessLogs { get; }
 
-    public DocumentsConstruct(Construct scope, string id, IKey key) : base(scope, id)
+    /// <summary>
+    /// The bucket's ARN built from its name, not a reference to the bucket: the documents key's policy names it, and a
+    /// reference would make key and bucket depend on each other.
+    /// </summary>
+    public string BucketArnLiteral { get; }
+
+    public DocumentsConstruct(Construct scope, string id, PortalSettings settings, IKey key) : base(scope, id)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(key);
+        var bucketName = $"{settings.Prefix}-documents-{Aws.ACCOUNT_ID}-{Aws.REGION}";
+        BucketArnLiteral = $"arn:{Aws.PARTITION}:s3:::{bucketName}";
         // Server access logs can only be delivered to an SSE-S3 bucket.
         AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
         {
@@ -32,6 +41,7 @@ public sealed class DocumentsConstruct : Construct
 
         Bucket = new Bucket(this, "Documents", new BucketProps
         {
+            BucketName = bucketName,
             Encryption = BucketEncryption.KMS,
             EncryptionKey = key,
             BucketKeyEnabled = true,

@@ -27,7 +27,7 @@ public sealed class PortalStack : Stack
         ArgumentNullException.ThrowIfNull(settings);
         Keys = new KeysConstruct(this, "Keys", settings);
         Data = new DataConstruct(this, "Data", settings, Keys.DataKey);
-        Documents = new DocumentsConstruct(this, "Documents", Keys.DocumentsKey);
+        Documents = new DocumentsConstruct(this, "Documents", settings, Keys.DocumentsKey);
         Messaging = new MessagingConstruct(this, "Messaging", settings);
         Secrets = new SecretsConstruct(this, "Secrets", settings);
         Identity = new IdentityConstruct(this, "Identity", settings);
@@ -35,7 +35,7 @@ public sealed class PortalStack : Stack
 
         var role = Compute.TaskRole;
         Keys.AllowTaskRoleOnTables(role, $"{settings.Prefix}-*");
-        Keys.AllowTaskRoleOnBucket(role, Documents.Bucket.BucketArn);
+        Keys.AllowTaskRoleOnBucket(role, Documents.BucketArnLiteral);
         GrantTaskRole(role);
 
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
