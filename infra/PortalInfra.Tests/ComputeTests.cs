@@ -5,7 +5,7 @@ namespace PortalInfra.Tests;
 /// <summary>ECS Fargate behind the ALB: sticky sessions, TLS 1.2+, HTTP redirect; WAF managed rules and rate-based rules.</summary>
 public sealed class ComputeTests(SynthesizedStack stack)
 {
-    private JsonElement WebAcl => stack.OfType("AWS::WAFv2::WebACL").Single().Properties;
+    private JsonElement WebAcl => stack.Resource(stack.LogicalId(stack.Stack.Compute.WebAcl!)).GetProperty("Properties");
 
     private JsonElement Rule(string name) => WebAcl.GetProperty("Rules").EnumerateArray().Single(r => r.GetProperty("Name").GetString() == name);
 
@@ -49,7 +49,8 @@ public sealed class ComputeTests(SynthesizedStack stack)
         managed.ShouldBe(new[] { "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet" },
             ignoreOrder: true);
         WebAcl.GetProperty("Scope").GetString().ShouldBe("REGIONAL");
-        var association = stack.OfType("AWS::WAFv2::WebACLAssociation").Single().Properties;
+        var aclArn = SynthesizedStack.GetAttArn(stack.LogicalId(stack.Stack.Compute.WebAcl!));
+        var association = stack.OfType("AWS::WAFv2::WebACLAssociation").Single(a => SynthesizedStack.Compact(a.Properties.GetProperty("WebACLArn")) == aclArn).Properties;
         SynthesizedStack.Compact(association.GetProperty("ResourceArn")).ShouldBe($"{{\"Ref\":\"{stack.LogicalId(stack.Stack.Compute.Service!.LoadBalancer)}\"}}");
     }
 

@@ -62,4 +62,19 @@ public sealed class IdentityTests(SynthesizedStack stack)
         domain.GetProperty("Domain").GetString().ShouldBe("portal-test-auth");
         SynthesizedStack.Compact(domain.GetProperty("UserPoolId")).ShouldBe($"{{\"Ref\":\"{stack.LogicalId(stack.Stack.Identity.Pool)}\"}}");
     }
+
+    [Fact]
+    public void The_hosted_UI_where_passwords_are_typed_has_a_rate_limited_web_ACL()
+    {
+        var aclId = stack.LogicalId(stack.Stack.Identity.WebAcl);
+        var rule = stack.Resource(aclId).GetProperty("Properties").GetProperty("Rules").EnumerateArray()
+            .Single(r => r.GetProperty("Name").GetString() == IdentityConstruct.HostedUiSignInRateRule);
+        rule.GetProperty("Action").TryGetProperty("Block", out _).ShouldBeTrue();
+        var rate = rule.GetProperty("Statement").GetProperty("RateBasedStatement");
+        rate.GetProperty("Limit").GetInt32().ShouldBe(SynthesizedStack.Settings.SignInRateLimit);
+        rate.GetProperty("AggregateKeyType").GetString().ShouldBe("IP");
+        var association = stack.OfType("AWS::WAFv2::WebACLAssociation")
+            .Single(a => SynthesizedStack.Compact(a.Properties.GetProperty("WebACLArn")) == SynthesizedStack.GetAttArn(aclId)).Properties;
+        SynthesizedStack.Compact(association.GetProperty("ResourceArn")).ShouldBe(SynthesizedStack.GetAttArn(stack.LogicalId(stack.Stack.Identity.Pool)));
+    }
 }

@@ -40,8 +40,8 @@ public sealed class SynthesizedStack : IDisposable
 
     public JsonElement Resource(string logicalId) => _json.RootElement.GetProperty("Resources").GetProperty(logicalId);
 
-    /// <summary>The logical id CDK gave a construct's CloudFormation resource.</summary>
-    public string LogicalId(Constructs.IConstruct construct) => Stack.GetLogicalId((CfnElement)construct.Node.DefaultChild!);
+    /// <summary>The logical id CDK gave a construct's CloudFormation resource (an L1 resource itself, or an L2's default child).</summary>
+    public string LogicalId(Constructs.IConstruct construct) => Stack.GetLogicalId(construct as CfnElement ?? (CfnElement)construct.Node.DefaultChild!);
 
     /// <summary><c>{"Fn::GetAtt": [id, "Arn"]}</c> as text, for comparing references.</summary>
     public static string GetAttArn(string logicalId) => $"{{\"Fn::GetAtt\":[\"{logicalId}\",\"Arn\"]}}";

@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Cognito;
+using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 using Portal.Core;
 
@@ -17,6 +18,11 @@ public sealed class IdentityConstruct : Construct
     public UserPool Pool { get; }
     public UserPoolClient Client { get; }
     public UserPoolDomain Domain { get; }
+
+    /// <summary>The hosted UI's own web ACL: in AWS mode the password is typed there, not on the portal's <c>/account/login</c>.</summary>
+    public CfnWebACL WebAcl { get; }
+
+    public const string HostedUiSignInRateRule = "RateLimitHostedUiSignIn";
 
     public IdentityConstruct(Construct scope, string id, PortalSettings settings) : base(scope, id)
     {
@@ -79,5 +85,64 @@ public sealed class IdentityConstruct : Construct
         {
             CognitoDomain = new CognitoDomainOptions { DomainPrefix = settings.CognitoDomainPrefix },
         });
+
+        WebAcl = new CfnWebACL(this, "HostedUiWebAcl", new CfnWebACLProps
+        {
+            Name = $"{settings.Prefix}-hosted-ui-web-acl",
+            Scope = "REGIONAL",
+            DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+            VisibilityConfig = Visibility("HostedUiWebAcl"),
+            Rules = new object[]
+            {
+                new CfnWebACL.RuleProperty
+                {
+                    Name = HostedUiSignInRateRule,
+                    Priority = 0,
+                    Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        RateBasedStatement = new CfnWebACL.RateBasedStatementProperty
+                        {
+                            Limit = settings.SignInRateLimit,
+                            AggregateKeyType = "IP",
+                            ScopeDownStatement = new CfnWebACL.StatementProperty
+                            {
+                                ByteMatchStatement = new CfnWebACL.ByteMatchStatementProperty
+                                {
+                                    FieldToMatch = new CfnWebACL.FieldToMatchProperty { Method = new Dictionary<string, object>() },
+                                    PositionalConstraint = "EXACTLY",
+                                    SearchString = "POST",
+                                    TextTransformations = new object[] { new CfnWebACL.TextTransformationProperty { Priority = 0, Type = "NONE" } },
+                                },
+                            },
+                        },
+                    },
+                    VisibilityConfig = Visibility(HostedUiSignInRateRule),
+                },
+                new CfnWebACL.RuleProperty
+                {
+                    Name = "AWSManagedRulesAmazonIpReputationList",
+                    Priority = 1,
+                    OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = "AWSManagedRulesAmazonIpReputationList" },
+                    },
+                    VisibilityConfig = Visibility("HostedUiIpReputation"),
+                },
+            },
+        });
+        _ = new CfnWebACLAssociation(this, "HostedUiWebAclAssociation", new CfnWebACLAssociationProps
+        {
+            ResourceArn = Pool.UserPoolArn,
+            WebAclArn = WebAcl.AttrArn,
+        });
     }
+
+    private static CfnWebACL.VisibilityConfigProperty Visibility(string name) => new()
+    {
+        MetricName = name,
+        CloudWatchMetricsEnabled = true,
+        SampledRequestsEnabled = true,
+    };
 }
