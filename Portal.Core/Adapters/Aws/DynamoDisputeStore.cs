@@ -21,25 +21,18 @@ internal sealed class DynamoDisputeStore(IAmazonDynamoDB client, string table) :
     private const string GuardSk = "GUARD";
     private const string EntityType = "DISPUTE";
     private const string OpenPartition = "OPEN";
-    private const string EntityTypeIndex = "entity-type-index";
-    private const string MerchantIndex = "merchant-created-index";
-    private const string StatusIndex = "status-index";
-    private const string DueIndex = "due-index";
-    private const string PendingIndex = "pending-events-index";
+    internal const string EntityTypeIndex = "entity-type-index";
+    internal const string MerchantIndex = "merchant-created-index";
+    internal const string StatusIndex = "status-index";
+    internal const string DueIndex = "due-index";
+    internal const string PendingIndex = "pending-events-index";
     private const string OwingPartition = "OWING";
     private const int MaxTransactionAttempts = 10;
 
     internal const string StoreName = "disputes";
 
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
-        DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_key", "merchant_id", "status", "due_partition", "due_key", "pending_partition", "pending_key"],
-        [
-            (EntityTypeIndex, "entity_type", "created_key"),
-            (MerchantIndex, "merchant_id", "created_key"),
-            (StatusIndex, "status", "created_key"),
-            (DueIndex, "due_partition", "due_key"),
-            (PendingIndex, "pending_partition", "pending_key"),
-        ], cancellationToken);
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.Disputes, cancellationToken);
 
     public async Task<DisputeWriteOutcome> CreateAsync(Dispute dispute, CancellationToken cancellationToken)
     {

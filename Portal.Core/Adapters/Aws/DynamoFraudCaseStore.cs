@@ -19,11 +19,11 @@ internal sealed class DynamoFraudCaseStore(IAmazonDynamoDB client, string tableN
     internal const string StoreName = "fraud-cases";
     private const string CaseSk = "CASE";
     private const string GuardSk = "FRAUDCASE";
-    private const string StatusIndex = "status-index";
+    internal const string StatusIndex = "status-index";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
-        DynamoTables.CreateAsync(client, tableName, ["status", "created_key"], [(StatusIndex, "status", "created_key")], cancellationToken);
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.FraudCases, cancellationToken);
 
     public async Task<FraudCaseWriteOutcome> CreateAsync(FraudCase fraudCase, CancellationToken cancellationToken)
     {

@@ -28,21 +28,8 @@ internal sealed class DynamoFraudStore(IAmazonDynamoDB client, string tableName)
     private const string VersionPrefix = "VERSION#";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        await client.CreateTableAsync(new CreateTableRequest
-        {
-            TableName = tableName,
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            AttributeDefinitions = [new AttributeDefinition("pk", ScalarAttributeType.S), new AttributeDefinition("sk", ScalarAttributeType.S)],
-            KeySchema = [new KeySchemaElement("pk", KeyType.HASH), new KeySchemaElement("sk", KeyType.RANGE)],
-        }, cancellationToken);
-        while ((await client.DescribeTableAsync(tableName, cancellationToken)).Table.TableStatus != TableStatus.ACTIVE)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-        }
-    }
+    public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.Fraud, cancellationToken);
 
     public async Task AddAsync(IReadOnlyList<FraudListEntry> entries, CancellationToken cancellationToken)
     {

@@ -22,10 +22,10 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     private const string GuardSk = "GUARD";
     private const string HistoryPrefix = "HISTORY#";
     private const string CounterPk = "COUNTER#STATUS";
-    private const string EntityTypeIndex = "entity-type-index";
-    private const string StatusIndex = "status-index";
-    private const string NameIndex = "name-index";
-    private const string QueueIndex = "queue-index";
+    internal const string EntityTypeIndex = "entity-type-index";
+    internal const string StatusIndex = "status-index";
+    internal const string NameIndex = "name-index";
+    internal const string QueueIndex = "queue-index";
     private const string QueuePartition = "KYC";
 
     // A transaction that collides with another on the same item (the guard or the shared status counter) is cancelled
@@ -340,13 +340,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
     }
 
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
-        DynamoTables.CreateAsync(client, tableName, ["entity_type", "created_date", "status", "name_key", "queue", "queued_date"],
-        [
-            (EntityTypeIndex, "entity_type", "created_date"),
-            (StatusIndex, "status", "created_date"),
-            (NameIndex, "entity_type", "name_key"),
-            (QueueIndex, "queue", "queued_date"),
-        ], cancellationToken);
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.Merchants, cancellationToken);
 
     /// <summary>Runs the transaction; null when it committed, else the cancellation reasons (one per item, in order).</summary>
     private async Task<List<CancellationReason>?> TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken)

@@ -311,24 +311,8 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
     /// Creates the table and its GSIs (on-demand), waits until it is ACTIVE and turns on TTL for <see cref="TtlAttribute"/>.
     /// Tests use it; deployments use infrastructure as code.
     /// </summary>
-    public static async Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken)
-    {
-        await DynamoTables.CreateAsync(client, tableName,
-            ["created_key", "merchant_id", "merchant_customer", "merchant_status", "all_shard", "event_payment", "event_key", "outbox_shard"],
-            [
-                (MerchantCreatedIndex, "merchant_id", "created_key"),
-                (CustomerCreatedIndex, "merchant_customer", "created_key"),
-                (StatusIndex, "merchant_status", "created_key"),
-                (AllCreatedIndex, "all_shard", "created_key"),
-                (PaymentEventsIndex, "event_payment", "event_key"),
-                (OutboxPendingIndex, "outbox_shard", "event_key"),
-            ], cancellationToken);
-        await client.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
-        {
-            TableName = tableName,
-            TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = TtlAttribute, Enabled = true },
-        }, cancellationToken);
-    }
+    public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.Payments, cancellationToken);
 
     /// <summary>The transaction items of one attempt, and where the items whose conditions mean something sit among them.</summary>
     private sealed record Plan(List<TransactWriteItem> Items, int? Idempotency, int? Version, int? Profile, int? FirstEvent);
