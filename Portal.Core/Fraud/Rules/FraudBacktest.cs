@@ -1,5 +1,6 @@
 using Portal.Core.Audit;
 using Portal.Core.Fraud.Lists;
+using Portal.Core.Fraud.Review;
 using Portal.Core.Payments;
 
 namespace Portal.Core.Fraud.Rules;
@@ -18,15 +19,22 @@ public interface IPaymentHistory
     Task<IReadOnlyList<ReplayPayment>> ReadAsync(DateTimeOffset from, DateTimeOffset to, PaymentKeyset? after, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>How one rule version would have decided the replayed payments, and how those payments turned out.</summary>
-public sealed record BacktestColumn(int Version, long Blocked, long Held, long Passed, long BlockedDisputed, long HeldDisputed, long PassedDisputed)
+/// <summary>
+/// How one rule version would have decided the replayed payments, and how those payments turned out: later disputed
+/// (payment status), and confirmed as fraud by a review decision (the case was declined or refunded as fraud).
+/// </summary>
+public sealed record BacktestColumn(int Version, long Blocked, long Held, long Passed, long BlockedDisputed, long HeldDisputed, long PassedDisputed,
+    long BlockedConfirmed = 0, long HeldConfirmed = 0, long PassedConfirmed = 0)
 {
     public long Disputed => BlockedDisputed + HeldDisputed + PassedDisputed;
+
+    public long Confirmed => BlockedConfirmed + HeldConfirmed + PassedConfirmed;
 }
 
 /// <summary>
 /// The draft against the live version over the same payments. <see cref="Changed"/> counts payments the two decide
-/// differently. Outcomes are counted from payment status (<c>disputed</c>); review-queue decisions are not part of this branch.
+/// differently. Outcomes: payments later disputed (payment status) and payments a review decision confirmed as fraud
+/// (<see cref="IFraudCaseOutcomes"/>).
 /// </summary>
 public sealed record BacktestResult(DateTimeOffset From, DateTimeOffset To, long Payments, BacktestColumn Live, BacktestColumn Draft, long Changed);
 
@@ -39,8 +47,9 @@ public sealed record BacktestProgress(long Payments, double Fraction);
 /// habits), so each payment is scored against the history that version would have produced. Memory grows with distinct
 /// customers (one small profile per customer per version), not with payments.
 /// </summary>
-public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudListSnapshot lists)
+public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudListSnapshot lists, IReadOnlySet<Guid>? confirmedFraud = null)
 {
+    private readonly IReadOnlySet<Guid>? _confirmed = confirmedFraud is { Count: > 0 } ? confirmedFraud : null;
     private readonly Side _live = new(live, lists);
     private readonly Side _draft = new(draft, lists);
     private long _payments;
@@ -53,8 +62,9 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         ArgumentNullException.ThrowIfNull(payment);
         _payments++;
         var disputed = payment.Status == PaymentStatus.Disputed;
-        var a = _live.Score(payment, disputed);
-        var b = _draft.Score(payment, disputed);
+        var confirmed = _confirmed?.Contains(payment.Id) == true;
+        var a = _live.Score(payment, disputed, confirmed);
+        var b = _draft.Score(payment, disputed, confirmed);
         if (a != b)
         {
             _changed++;
@@ -66,9 +76,9 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
     private sealed class Side(ScoringRules rules, FraudListSnapshot lists)
     {
         private readonly Dictionary<(Guid, string), CustomerProfile> _profiles = new();
-        private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed;
+        private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed, _blockedConfirmed, _heldConfirmed, _passedConfirmed;
 
-        public FraudDecision Score(ReplayPayment p, bool disputed)
+        public FraudDecision Score(ReplayPayment p, bool disputed, bool confirmed)
         {
             var key = (p.MerchantId, p.CustomerId);
             _profiles.TryGetValue(key, out var profile);
@@ -79,14 +89,17 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
                 case FraudDecision.Block:
                     _blocked++;
                     _blockedDisputed += disputed ? 1 : 0;
+                    _blockedConfirmed += confirmed ? 1 : 0;
                     break;
                 case FraudDecision.Review:
                     _held++;
                     _heldDisputed += disputed ? 1 : 0;
+                    _heldConfirmed += confirmed ? 1 : 0;
                     break;
                 case FraudDecision.Allow:
                     _passed++;
                     _passedDisputed += disputed ? 1 : 0;
+                    _passedConfirmed += confirmed ? 1 : 0;
                     break;
             }
 
@@ -95,7 +108,8 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
             return decision;
         }
 
-        public BacktestColumn Column() => new(rules.Version, _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed);
+        public BacktestColumn Column() => new(rules.Version, _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed,
+            _blockedConfirmed, _heldConfirmed, _passedConfirmed);
     }
 }
 
@@ -103,7 +117,8 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 /// Backtests the draft against the live version over the last N days of payments, streamed from the store a page at a
 /// time (constant memory in the number of payments), reporting progress as it goes. Admins only; audited.
 /// </summary>
-public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, AuditService audit, TimeProvider clock)
+public sealed class FraudBacktest(IPaymentHistory history, IFraudCaseOutcomes outcomes, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, AuditService audit,
+    TimeProvider clock)
 {
     public const int MaxDays = 90;
     public const int PageSize = 2000;
@@ -130,19 +145,38 @@ public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules
         var current = live.Current;
         var to = clock.GetUtcNow();
         var from = to.AddDays(-days);
-        var result = await ReplayAsync(history, current, new ScoringRules(current.Version + 1, draft.Parameters), lists.Current, from, to, progress, cancellationToken);
+        var confirmed = await ConfirmedFraudAsync(outcomes, from, cancellationToken);
+        var result = await ReplayAsync(history, current, new ScoringRules(current.Version + 1, draft.Parameters), lists.Current, from, to, progress, cancellationToken,
+            confirmedFraud: confirmed);
         await audit.AppendAsync(actor, new AuditEntry(AuditActions.FraudRuleBacktested, AuditOutcome.Success, $"draft revision {draft.Revision} vs v{current.Version}",
             $"{days} days, {result.Payments} payments"), cancellationToken);
         return result;
     }
 
+    /// <summary>
+    /// The payments confirmed as fraud by a review decision among cases opened since <paramref name="from"/>: one id per
+    /// confirmed case (memory grows with confirmed fraud, not with payments).
+    /// </summary>
+    public static async Task<IReadOnlySet<Guid>> ConfirmedFraudAsync(IFraudCaseOutcomes outcomes, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var confirmed = new HashSet<Guid>();
+        await foreach (var paymentId in outcomes.ConfirmedFraudPaymentsAsync(from, cancellationToken))
+        {
+            confirmed.Add(paymentId);
+        }
+
+        return confirmed;
+    }
+
     /// <summary>The streaming loop: one page in memory at a time.</summary>
     public static async Task<BacktestResult> ReplayAsync(IPaymentHistory history, ScoringRules live, ScoringRules draft, FraudListSnapshot lists,
-        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken, int pageSize = PageSize)
+        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken, int pageSize = PageSize,
+        IReadOnlySet<Guid>? confirmedFraud = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
-        var replay = new BacktestReplay(live, draft, lists);
+        var replay = new BacktestReplay(live, draft, lists, confirmedFraud);
         PaymentKeyset? after = null;
         var span = Math.Max(1, (to - from).Ticks);
         while (true)
