@@ -43,9 +43,11 @@ public sealed record BacktestProgress(long Payments, double Fraction);
 
 /// <summary>
 /// The replay itself, fed one payment at a time in time order: each version keeps its own customer profiles, folded
-/// exactly as the live path folds them (<see cref="CustomerProfile.With"/>; only payments that version lets through teach
-/// habits), so each payment is scored against the history that version would have produced. Memory grows with distinct
-/// customers (one small profile per customer per version), not with payments.
+/// exactly as the live path folds them (<see cref="CustomerProfile.With"/>: only payments that version lets through teach
+/// habits), so each payment is scored against the history that version would have produced. The replay keeps each
+/// profile as one mutable <see cref="ReplayCustomer"/> (ring buffers for recent payments and devices, a country map) instead
+/// of a new immutable profile per payment, and scores both versions from one <see cref="FraudInput"/>. Memory grows with
+/// distinct customers (one small profile per customer per version), not with payments.
 /// </summary>
 public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudListSnapshot lists, IReadOnlySet<Guid>? confirmedFraud = null)
 {
@@ -63,8 +65,10 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         _payments++;
         var disputed = payment.Status == PaymentStatus.Disputed;
         var confirmed = _confirmed?.Contains(payment.Id) == true;
-        var a = _live.Score(payment, disputed, confirmed);
-        var b = _draft.Score(payment, disputed, confirmed);
+        var input = new FraudInput(payment.Amount, payment.DeviceId, payment.Country, payment.CreatedAt, payment.MerchantId, payment.CustomerId, payment.IpAddress,
+            payment.Email);
+        var a = _live.Score(payment, input, disputed, confirmed);
+        var b = _draft.Score(payment, input, disputed, confirmed);
         if (a != b)
         {
             _changed++;
@@ -75,15 +79,13 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 
     private sealed class Side(ScoringRules rules, FraudListSnapshot lists)
     {
-        private readonly Dictionary<(Guid, string), CustomerProfile> _profiles = new();
+        private readonly Dictionary<(Guid, string), ReplayCustomer> _profiles = new();
         private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed, _blockedConfirmed, _heldConfirmed, _passedConfirmed;
 
-        public FraudDecision Score(ReplayPayment p, bool disputed, bool confirmed)
+        public FraudDecision Score(ReplayPayment p, FraudInput input, bool disputed, bool confirmed)
         {
-            var key = (p.MerchantId, p.CustomerId);
-            _profiles.TryGetValue(key, out var profile);
-            var input = new FraudInput(p.Amount, p.DeviceId, p.Country, p.CreatedAt, p.MerchantId, p.CustomerId, p.IpAddress, p.Email);
-            var decision = FraudScorer.Assess(input, profile, rules, lists).Decision;
+            ref var customer = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, (p.MerchantId, p.CustomerId), out _);
+            var decision = FraudScorer.Assess(input, customer?.Profile, rules, lists).Decision;
             switch (decision)
             {
                 case FraudDecision.Block:
@@ -103,13 +105,98 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
                     break;
             }
 
-            _profiles[key] = (profile ?? CustomerProfile.Empty(p.MerchantId, p.CustomerId))
-                .With(new PaymentActivity(p.MerchantId, p.CustomerId, p.Amount, p.DeviceId, p.Country, p.CreatedAt, decision == FraudDecision.Allow));
+            customer ??= new ReplayCustomer(p.MerchantId, p.CustomerId);
+            customer.Add(p.Amount, p.DeviceId, p.Country, p.CreatedAt, decision == FraudDecision.Allow);
             return decision;
         }
 
         public BacktestColumn Column() => new(rules.Version, _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed,
             _blockedConfirmed, _heldConfirmed, _passedConfirmed);
+    }
+}
+
+/// <summary>
+/// One customer's profile during a replay, folded in place with the same rules as <see cref="CustomerProfile.With"/>:
+/// every attempt goes into the newest <see cref="CustomerProfile.RecentLimit"/> recent payments; only attempts that passed
+/// screening add to the count, the total, the known devices (newest <see cref="CustomerProfile.DeviceLimit"/>) and the
+/// countries. <see cref="Profile"/> is a <see cref="CustomerProfile"/> over these live collections, so the scorer reads it
+/// unchanged; a new record is made only when the count or total changes.
+/// </summary>
+internal sealed class ReplayCustomer
+{
+    private readonly RingCollection<RecentPayment> _recent = new(CustomerProfile.RecentLimit);
+    private readonly RingCollection<string> _devices = new(CustomerProfile.DeviceLimit);
+    private readonly Dictionary<string, long> _countries = new(StringComparer.Ordinal);
+
+    public ReplayCustomer(Guid merchantId, string customerId) =>
+        Profile = new CustomerProfile(merchantId, customerId, 0, 0, _devices, _countries, _recent);
+
+    public CustomerProfile Profile { get; private set; }
+
+    public void Add(long amount, string? device, string? country, DateTimeOffset at, bool passedScreening)
+    {
+        _recent.Push(new RecentPayment(at, amount));
+        if (!passedScreening)
+        {
+            return;
+        }
+
+        if (device is not null && !_devices.Contains(device))
+        {
+            _devices.Push(device);
+        }
+
+        if (country is not null)
+        {
+            ref var seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_countries, country, out _);
+            seen++;
+        }
+
+        Profile = Profile with { PaymentCount = Profile.PaymentCount + 1, TotalAmount = Profile.TotalAmount + amount };
+    }
+
+    /// <summary>The newest <c>capacity</c> items, newest first (index 0), as <see cref="CustomerProfile"/>'s lists are ordered.</summary>
+    private sealed class RingCollection<T>(int capacity) : IReadOnlyList<T>
+    {
+        private readonly T[] _items = new T[capacity];
+        private int _next;
+        private int _count;
+
+        public int Count => _count;
+
+        public T this[int index] => (uint)index < (uint)_count
+            ? _items[(_next - 1 - index + _items.Length) % _items.Length]
+            : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public void Push(T item)
+        {
+            _items[_next] = item;
+            _next = (_next + 1) % _items.Length;
+            _count = Math.Min(_count + 1, _items.Length);
+        }
+
+        public bool Contains(T item)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                if (EqualityComparer<T>.Default.Equals(_items[i], item))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
