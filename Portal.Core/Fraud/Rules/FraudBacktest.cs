@@ -264,24 +264,31 @@ public sealed class FraudBacktest(IPaymentHistory history, IFraudCaseOutcomes ou
         ArgumentNullException.ThrowIfNull(history);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
         var replay = new BacktestReplay(live, draft, lists, confirmedFraud);
-        PaymentKeyset? after = null;
         var span = Math.Max(1, (to - from).Ticks);
+        // Read ahead: the next page is read on the thread pool while this one is replayed (the SQLite adapter reads
+        // synchronously), so reading and scoring overlap; at most two pages are in memory, and pages are replayed in order.
+        var next = Task.Run(() => history.ReadAsync(from, to, null, pageSize, cancellationToken), cancellationToken);
         while (true)
         {
-            var page = await history.ReadAsync(from, to, after, pageSize, cancellationToken);
+            var page = await next;
+            var full = page.Count >= pageSize;
+            if (full)
+            {
+                var after = new PaymentKeyset(page[^1].CreatedAt, page[^1].Id);
+                next = Task.Run(() => history.ReadAsync(from, to, after, pageSize, cancellationToken), cancellationToken);
+            }
+
             foreach (var payment in page)
             {
                 replay.Add(payment);
             }
 
-            if (page.Count < pageSize)
+            if (!full)
             {
                 break;
             }
 
-            var last = page[^1];
-            after = new PaymentKeyset(last.CreatedAt, last.Id);
-            progress?.Report(new BacktestProgress(replay.Payments, Math.Clamp((double)(last.CreatedAt - from).Ticks / span, 0, 1)));
+            progress?.Report(new BacktestProgress(replay.Payments, Math.Clamp((double)(page[^1].CreatedAt - from).Ticks / span, 0, 1)));
         }
 
         progress?.Report(new BacktestProgress(replay.Payments, 1));
