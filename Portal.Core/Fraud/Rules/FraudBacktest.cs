@@ -67,8 +67,9 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         var confirmed = _confirmed?.Contains(payment.Id) == true;
         var input = new FraudInput(payment.Amount, payment.DeviceId, payment.Country, payment.CreatedAt, payment.MerchantId, payment.CustomerId, payment.IpAddress,
             payment.Email);
-        var a = _live.Score(payment, input, disputed, confirmed);
-        var b = _draft.Score(payment, input, disputed, confirmed);
+        var recent = new RecentPayment(payment.CreatedAt, payment.Amount); // shared by both versions' profiles
+        var a = _live.Score(payment, input, recent, disputed, confirmed);
+        var b = _draft.Score(payment, input, recent, disputed, confirmed);
         if (a != b)
         {
             _changed++;
@@ -82,7 +83,7 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         private readonly Dictionary<(Guid, string), ReplayCustomer> _profiles = new();
         private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed, _blockedConfirmed, _heldConfirmed, _passedConfirmed;
 
-        public FraudDecision Score(ReplayPayment p, FraudInput input, bool disputed, bool confirmed)
+        public FraudDecision Score(ReplayPayment p, FraudInput input, RecentPayment recent, bool disputed, bool confirmed)
         {
             ref var customer = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, (p.MerchantId, p.CustomerId), out _);
             var decision = FraudScorer.Assess(input, customer?.Profile, rules, lists).Decision;
@@ -106,7 +107,7 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
             }
 
             customer ??= new ReplayCustomer(p.MerchantId, p.CustomerId);
-            customer.Add(p.Amount, p.DeviceId, p.Country, p.CreatedAt, decision == FraudDecision.Allow);
+            customer.Add(recent, p.DeviceId, p.Country, decision == FraudDecision.Allow);
             return decision;
         }
 
@@ -133,9 +134,9 @@ internal sealed class ReplayCustomer
 
     public CustomerProfile Profile { get; private set; }
 
-    public void Add(long amount, string? device, string? country, DateTimeOffset at, bool passedScreening)
+    public void Add(RecentPayment payment, string? device, string? country, bool passedScreening)
     {
-        _recent.Push(new RecentPayment(at, amount));
+        _recent.Push(payment);
         if (!passedScreening)
         {
             return;
@@ -152,7 +153,7 @@ internal sealed class ReplayCustomer
             seen++;
         }
 
-        Profile = Profile with { PaymentCount = Profile.PaymentCount + 1, TotalAmount = Profile.TotalAmount + amount };
+        Profile = Profile with { PaymentCount = Profile.PaymentCount + 1, TotalAmount = Profile.TotalAmount + payment.Amount };
     }
 
     /// <summary>The newest <c>capacity</c> items, newest first (index 0), as <see cref="CustomerProfile"/>'s lists are ordered.</summary>
