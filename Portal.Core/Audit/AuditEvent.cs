@@ -141,6 +141,8 @@ public static class AuditActions
     public const string WebhookEndpointDeleted = "webhook.endpoint_deleted";
     public const string WebhookSecretRolled = "webhook.secret_rolled";
     public const string WebhookDeliveryReplayed = "webhook.delivery_replayed";
+    // Fraud review repair (issue 16): a held payment found without a case got one.
+    public const string FraudCaseRepaired = "fraud_case.repaired";
 
     /// <summary>Every action name above, for filters and the coverage report.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -161,4 +161,39 @@ public abstract class FraudCaseStoreContract
         (await store.ListByStatusAsync(FraudCaseStatus.Approved, 10, Ct)).Select(c => c.Id).ShouldBe([open[4].Id]);
         (await store.ListByStatusAsync(FraudCaseStatus.Declined, 10, Ct)).ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task Confirmed_fraud_outcomes_are_the_declined_and_refunded_cases_opened_since_the_start()
+    {
+        var store = await CreateStoreAsync();
+        var before = NewCase(T0.AddMinutes(-1), status: FraudCaseStatus.Declined);
+        var declined = NewCase(T0, status: FraudCaseStatus.Declined);
+        var sameTick = NewCase(T0, status: FraudCaseStatus.Declined);
+        var refunded = NewCase(T0.AddDays(2), status: FraudCaseStatus.RefundedAsFraud);
+        var approved = NewCase(T0.AddMinutes(1), status: FraudCaseStatus.Approved);
+        var open = NewCase(T0.AddMinutes(2));
+        var decidedLater = NewCase(T0.AddMinutes(3), status: FraudCaseStatus.Claimed);
+        foreach (var c in new[] { before, declined, sameTick, refunded, approved, open, decidedLater })
+        {
+            (await store.CreateAsync(c, Ct)).ShouldBe(FraudCaseWriteOutcome.Done);
+        }
+
+        (await store.UpdateAsync(decidedLater with { Status = FraudCaseStatus.Declined, Version = 2 }, 1, Ct)).ShouldBe(FraudCaseWriteOutcome.Done);
+
+        var confirmed = new List<Guid>();
+        await foreach (var paymentId in store.ConfirmedFraudPaymentsAsync(T0, Ct))
+        {
+            confirmed.Add(paymentId);
+        }
+
+        confirmed.Order().ShouldBe(new[] { declined.PaymentId, sameTick.PaymentId, refunded.PaymentId, decidedLater.PaymentId }.Order());
+
+        var fromLater = new List<Guid>();
+        await foreach (var paymentId in store.ConfirmedFraudPaymentsAsync(T0.AddDays(1), Ct))
+        {
+            fromLater.Add(paymentId);
+        }
+
+        fromLater.ShouldBe([refunded.PaymentId]);
+    }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Auth;
+using Portal.Core.Fraud.Review;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.E2E;
@@ -34,10 +36,19 @@ public sealed class FraudRulesJourneyTests(BrowserFixture browser)
         using var api = new HttpClient { BaseAddress = new Uri(session.BaseUrl) };
         api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
         // Four small payments in a row: live rules let the fourth through (card testing weighs 40 of the 70 needed to hold).
+        JsonElement fourth = default;
         for (var i = 0; i < 4; i++)
         {
-            (await PayAsync(api, 100, "cus_tester")).GetProperty("status").GetString().ShouldBe("succeeded");
+            fourth = await PayAsync(api, 100, "cus_tester");
+            fourth.GetProperty("status").GetString().ShouldBe("succeeded");
         }
+
+        // A review decision later confirmed the fourth as fraud (its case declined): the backtest counts it as an outcome.
+        var fourthId = Portal.Core.PaymentId.Parse(fourth.GetProperty("id").GetString()!, null).Value;
+        var now = session.Factory.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        (await session.Factory.Services.GetRequiredService<IFraudCaseStore>().CreateAsync(new FraudCase(Guid.CreateVersion7(), fourthId, merchant.MerchantId!.Value, 100,
+            "usd", "cus_tester", 40, [], FraudCaseStatus.Declined, "admin-x", "Admin X", [], now, now.AddHours(4), now, "Admin X", 2), CancellationToken.None))
+            .ShouldBe(FraudCaseWriteOutcome.Done);
 
         // 1. The first admin drafts a heavier card-testing weight and backtests it.
         await session.SignInAsync("admin@demo.local", PortalSession.DemoPassword);
@@ -61,6 +72,8 @@ public sealed class FraudRulesJourneyTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=draft-blocked]")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("[data-testid=live-passed]")).ToHaveTextAsync("4");
         await Assertions.Expect(page.Locator("[data-testid=draft-passed]")).ToHaveTextAsync("3");
+        await Assertions.Expect(page.Locator("[data-testid=live-confirmed]")).ToHaveTextAsync("0 / 0 / 1");
+        await Assertions.Expect(page.Locator("[data-testid=draft-confirmed]")).ToHaveTextAsync("1 / 0 / 0");
         await session.ScreenshotAsync("fraud-rules-backtest");
         session.ConsoleErrors.ShouldBeEmpty();
         await session.SignOutAsync();

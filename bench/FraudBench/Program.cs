@@ -11,7 +11,8 @@ using Portal.Core.Fraud.Rules;
 using Portal.Core.Payments;
 
 // dotnet run -c Release -- [BenchmarkDotNet args]        the scoring micro-benchmarks
-// dotnet run -c Release -- backtest [payments] [folder]   a backtest over that many generated payments in SQLite (generated once)
+// dotnet run -c Release -- backtest [payments] [folder]   a backtest over that many generated payments in SQLite (generated once);
+//                                                         FRAUDBENCH_SPLIT=1 first times reading alone and replaying alone
 if (args.Length > 0 && args[0] == "backtest")
 {
     var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
@@ -106,8 +107,8 @@ namespace FraudBench
     }
 
     /// <summary>
-    /// The backtest at scale: N payments over 30 days (10,000 customers of 50 merchants, a few devices and countries each,
-    /// 1% disputed) written once into a SQLite payments file with the portal's schema, then replayed through
+    /// The backtest at scale: N payments over 30 days (50,000 customers of 50 merchants with skewed reuse, a few devices and
+    /// countries each, card-testing bursts and amount spikes; see <c>Generate</c>) written once into a SQLite payments file with the portal's schema, then replayed through
     /// <see cref="SqlitePaymentHistory"/> page by page with the live and a draft version side by side. Prints the time and the
     /// managed heap after each tenth, to show memory stays flat as payments stream through.
     /// </summary>
@@ -116,7 +117,7 @@ namespace FraudBench
         public static async Task RunAsync(int count, string folder)
         {
             Directory.CreateDirectory(folder);
-            var path = Path.Combine(folder, $"payments-{count}.db");
+            var path = Path.Combine(folder, $"payments-v2-{count}.db");
             var end = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero);
             var start = end.AddDays(-30);
             var db = new SqliteDatabase(path, EmbeddedSchemas.Payments);
@@ -129,6 +130,38 @@ namespace FraudBench
 
             var live = new ScoringRules(1, FraudRuleParameters.From(new FraudOptions()));
             var draft = new ScoringRules(2, FraudRuleParameters.From(new FraudOptions { CardTestingWeight = 85, UnknownDeviceWeight = 20 }));
+            if (Environment.GetEnvironmentVariable("FRAUDBENCH_SPLIT") == "1")
+            {
+                // Where the time goes: reading every page alone, then replaying payments already in memory.
+                var read = Stopwatch.StartNew();
+                var all = new List<ReplayPayment>();
+                PaymentKeyset? after = null;
+                var history = new SqlitePaymentHistory(db);
+                while (true)
+                {
+                    var page = await history.ReadAsync(start, end.AddSeconds(1), after, FraudBacktest.PageSize, CancellationToken.None);
+                    all.AddRange(page);
+                    if (page.Count < FraudBacktest.PageSize)
+                    {
+                        break;
+                    }
+
+                    after = new PaymentKeyset(page[^1].CreatedAt, page[^1].Id);
+                }
+
+                Console.WriteLine($"read only: {all.Count:N0} payments in {read.Elapsed.TotalSeconds:0.00} s");
+                var replayOnly = Stopwatch.StartNew();
+                var inMemory = new BacktestReplay(live, draft, FraudListSnapshot.Empty);
+                foreach (var payment in all)
+                {
+                    inMemory.Add(payment);
+                }
+
+                Console.WriteLine($"replay only (in memory): {inMemory.Payments:N0} payments in {replayOnly.Elapsed.TotalSeconds:0.00} s");
+                all.Clear();
+                GC.Collect();
+            }
+
             GC.Collect();
             var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
             var lastTenth = -1;
@@ -142,12 +175,30 @@ namespace FraudBench
                     Console.WriteLine($"  {p.Payments,9:N0} payments  {clock.Elapsed.TotalSeconds,6:0.00} s  heap {GC.GetTotalMemory(false) / 1048576.0,7:0.0} MB");
                 }
             });
-            var result = await FraudBacktest.ReplayAsync(new SqlitePaymentHistory(db), live, draft, FraudListSnapshot.Empty, start, end.AddSeconds(1), progress, CancellationToken.None);
+            var confirmed = await DeclinedAsync(db);
+            var result = await FraudBacktest.ReplayAsync(new SqlitePaymentHistory(db), live, draft, FraudListSnapshot.Empty, start, end.AddSeconds(1), progress, CancellationToken.None,
+                confirmedFraud: confirmed);
             clock.Stop();
             Console.WriteLine($"backtest of {result.Payments:N0} payments: {clock.Elapsed.TotalSeconds:0.00} s ({result.Payments / clock.Elapsed.TotalSeconds:N0} payments/s)");
             Console.WriteLine($"heap before {heapBefore / 1048576.0:0.0} MB, after {GC.GetTotalMemory(false) / 1048576.0:0.0} MB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MB");
-            Console.WriteLine($"live  v{result.Live.Version}: blocked {result.Live.Blocked:N0}, held {result.Live.Held:N0}, passed {result.Live.Passed:N0}, disputed {result.Live.Disputed:N0}");
-            Console.WriteLine($"draft v{result.Draft.Version}: blocked {result.Draft.Blocked:N0}, held {result.Draft.Held:N0}, passed {result.Draft.Passed:N0}, disputed {result.Draft.Disputed:N0}");
+            Console.WriteLine($"live  v{result.Live.Version}: blocked {result.Live.Blocked:N0}, held {result.Live.Held:N0}, passed {result.Live.Passed:N0}, disputed {result.Live.Disputed:N0}, confirmed {result.Live.Confirmed:N0} (blocked/held/passed {result.Live.BlockedConfirmed:N0}/{result.Live.HeldConfirmed:N0}/{result.Live.PassedConfirmed:N0})");
+            Console.WriteLine($"draft v{result.Draft.Version}: blocked {result.Draft.Blocked:N0}, held {result.Draft.Held:N0}, passed {result.Draft.Passed:N0}, disputed {result.Draft.Disputed:N0}, confirmed {result.Draft.Confirmed:N0} (blocked/held/passed {result.Draft.BlockedConfirmed:N0}/{result.Draft.HeldConfirmed:N0}/{result.Draft.PassedConfirmed:N0})");
+        }
+
+        /// <summary>The generated payments a reviewer declined (status failed): the stand-in for review outcomes (no case store in this bench).</summary>
+        private static async Task<IReadOnlySet<Guid>> DeclinedAsync(SqliteDatabase db)
+        {
+            await using var connection = await db.OpenReadAsync(CancellationToken.None);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id FROM payments WHERE status = 'Failed'";
+            var ids = new HashSet<Guid>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(Guid.ParseExact(reader.GetString(0), "N"));
+            }
+
+            return ids;
         }
 
         private static async Task<long> CountAsync(SqliteDatabase db)
@@ -167,9 +218,14 @@ namespace FraudBench
                 clear.ExecuteNonQuery();
             }
 
+            // Less benign than a uniform draw: customers are reused with a heavy skew (a few regulars pay often, most rarely),
+            // about one payment in 400 starts a card-testing burst (6-9 small payments from a new device a few seconds apart,
+            // abroad), and one regular payment in 200 is an amount spike. Burst payments are disputed (30%) or declined by a
+            // reviewer (status failed, 30%: the bench gives these to the replay as confirmed fraud); others are 0.5% disputed.
             var random = new Random(16);
             var merchants = Enumerable.Range(0, 50).Select(_ => Guid.CreateVersion7()).ToArray();
             string[] countries = ["NG", "NG", "NG", "GH", "KE", "GB"];
+            const int customers = 50_000;
             var step = (end - start).Ticks / count;
             using var transaction = connection.BeginTransaction();
             using var insert = connection.CreateCommand();
@@ -181,18 +237,47 @@ namespace FraudBench
             var pS = insert.Parameters.Add("$s", SqliteType.Text);
             var pAt = insert.Parameters.Add("$at", SqliteType.Integer);
             var pDoc = insert.Parameters.Add("$doc", SqliteType.Text);
+            var (burstLeft, burstCustomer, burstDevice) = (0, 0, "");
             for (var i = 0; i < count; i++)
             {
                 var at = start.AddTicks(step * i);
-                var customer = random.Next(10_000);
-                var amount = random.Next(10) == 0 ? random.Next(50, 500) : random.Next(1_000, 50_000);
+                if (burstLeft == 0 && random.Next(400) == 0)
+                {
+                    (burstLeft, burstCustomer, burstDevice) = (6 + random.Next(4), random.Next(customers), $"dev_burst_{i}");
+                }
+
+                int customer;
+                long amount;
+                string device, country, status;
+                if (burstLeft > 0)
+                {
+                    burstLeft--;
+                    customer = burstCustomer;
+                    amount = random.Next(50, 300);
+                    device = burstDevice;
+                    country = "GB";
+                    var roll = random.Next(10);
+                    status = roll < 3 ? nameof(PaymentStatus.Disputed) : roll < 6 ? nameof(PaymentStatus.Failed) : nameof(PaymentStatus.Succeeded);
+                }
+                else
+                {
+                    customer = (int)(customers * Math.Pow(random.NextDouble(), 3));
+                    amount = random.Next(10) == 0 ? random.Next(50, 500) : random.Next(1_000, 50_000);
+                    if (random.Next(200) == 0)
+                    {
+                        amount *= 20;
+                    }
+
+                    device = $"dev_{customer}_{random.Next(3)}";
+                    country = countries[(customer + random.Next(20) / 19) % countries.Length];
+                    status = random.Next(200) == 0 ? nameof(PaymentStatus.Disputed) : nameof(PaymentStatus.Succeeded);
+                }
+
                 pId.Value = Guid.CreateVersion7(at).ToString("N");
                 pM.Value = merchants[customer % merchants.Length].ToString("N");
                 pC.Value = "cus_" + customer.ToString(CultureInfo.InvariantCulture);
-                pS.Value = random.Next(100) == 0 ? nameof(PaymentStatus.Disputed) : nameof(PaymentStatus.Succeeded);
+                pS.Value = status;
                 pAt.Value = at.UtcTicks;
-                var device = $"dev_{customer}_{random.Next(3)}";
-                var country = countries[(customer + random.Next(20) / 19) % countries.Length];
                 pDoc.Value = "{\"amount\":" + amount.ToString(CultureInfo.InvariantCulture) + ",\"deviceId\":\"" + device + "\",\"country\":\"" + country
                     + "\",\"ipAddress\":\"192.0.2." + (customer % 250).ToString(CultureInfo.InvariantCulture) + "\",\"metadata\":{}}";
                 insert.ExecuteNonQuery();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -108,6 +109,40 @@ internal sealed class DynamoFraudCaseStore(IAmazonDynamoDB client, string tableN
         while (start is not null && items.Count < limit);
 
         return items;
+    }
+
+    public async IAsyncEnumerable<Guid> ConfirmedFraudPaymentsAsync(DateTimeOffset openedFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var status in FraudCaseStatuses.ConfirmedFraud)
+        {
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                // status-index: one status, created_key (ticks, then id) from the start of the range; only the payment id comes back.
+                var response = await DynamoErrors.Guard(client.QueryAsync(new QueryRequest
+                {
+                    TableName = tableName,
+                    IndexName = StatusIndex,
+                    KeyConditionExpression = "#status = :status AND created_key >= :from",
+                    ExpressionAttributeNames = new() { ["#status"] = "status" },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":status"] = Text(FraudCaseStatuses.Name(status)),
+                        [":from"] = Text(openedFrom.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)),
+                    },
+                    ProjectionExpression = "payment_id",
+                    Limit = 1000,
+                    ExclusiveStartKey = start,
+                }, cancellationToken), StoreName, cancellationToken);
+                foreach (var item in response.Items)
+                {
+                    yield return Guid.ParseExact(item["payment_id"].S, "N");
+                }
+
+                start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (start is not null);
+        }
     }
 
     private static string CasePk(Guid id) => "FRAUDCASE#" + id.ToString("N");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Portal.Core.Fraud.Review;
@@ -13,6 +14,8 @@ internal sealed class SqliteFraudCaseStore(SqliteDatabase db) : IFraudCaseStore
 {
     private const string Columns =
         "id, payment_id, merchant_id, amount, currency, customer_id, score, factors, status, assignee_id, assignee_name, notes, created_at, due_at, updated_at, updated_by, version";
+
+    private const int OutcomePage = 1000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -92,6 +95,46 @@ internal sealed class SqliteFraudCaseStore(SqliteDatabase db) : IFraudCaseStore
         }
 
         return items;
+    }
+
+    public async IAsyncEnumerable<Guid> ConfirmedFraudPaymentsAsync(DateTimeOffset openedFrom, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var status in FraudCaseStatuses.ConfirmedFraud)
+        {
+            // ix_fraud_cases_status (status, created_at, id): a range read of the index, keyset-paged so no reader stays open between pages.
+            var after = (Ticks: openedFrom.UtcTicks - 1, Id: "");
+            while (true)
+            {
+                var page = new List<(long Ticks, string Id, Guid Payment)>(OutcomePage);
+                await using (var connection = await db.OpenReadAsync(cancellationToken))
+                await using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = """
+                        SELECT created_at, id, payment_id FROM fraud_cases INDEXED BY ix_fraud_cases_status
+                        WHERE status = $status AND (created_at > $ticks OR (created_at = $ticks AND id > $id))
+                        ORDER BY created_at, id LIMIT $limit
+                        """;
+                    command.With("$status", FraudCaseStatuses.Name(status)).With("$ticks", after.Ticks).With("$id", after.Id).With("$limit", OutcomePage);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        page.Add((reader.GetInt64(0), reader.GetString(1), Guid.Parse(reader.GetString(2))));
+                    }
+                }
+
+                foreach (var row in page)
+                {
+                    yield return row.Payment;
+                }
+
+                if (page.Count < OutcomePage)
+                {
+                    break;
+                }
+
+                after = (page[^1].Ticks, page[^1].Id);
+            }
+        }
     }
 
     private async Task<FraudCase?> GetOneAsync(string column, Guid id, CancellationToken cancellationToken)

@@ -215,10 +215,12 @@ internal sealed class SqlitePaymentHistory(SqliteDatabase db) : IPaymentHistory
             SELECT id, merchant_id, customer_id, status, created_at, json_extract(doc, '$.amount'), json_extract(doc, '$.deviceId'), json_extract(doc, '$.country'),
                    json_extract(doc, '$.ipAddress'), json_extract(doc, '$.metadata.email')
             FROM payments
-            WHERE created_at >= $from AND created_at < $to {(after is null ? "" : "AND (created_at, id) > ($at, $id)")}
+            WHERE created_at >= $from AND created_at < $to {(after is null ? "" : "AND (created_at > $at OR id > $id)")}
             ORDER BY created_at, id LIMIT {Math.Clamp(limit, 1, 10_000)}
             """;
-        command.With("$from", from.UtcTicks).With("$to", to.UtcTicks).With("$at", after?.CreatedAt.UtcTicks).With("$id", after?.Id.ToString("N"));
+        // After a keyset the range starts at its time (an index seek on ix_payments_created); within that first tick only ids past it.
+        var lower = after is { } a && a.CreatedAt > from ? a.CreatedAt : from;
+        command.With("$from", lower.UtcTicks).With("$to", to.UtcTicks).With("$at", after?.CreatedAt.UtcTicks).With("$id", after?.Id.ToString("N"));
         var rows = new List<ReplayPayment>(Math.Clamp(limit, 1, 10_000));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

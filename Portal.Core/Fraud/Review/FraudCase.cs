@@ -32,6 +32,9 @@ public static class FraudCaseStatuses
 
     public static readonly IReadOnlyList<FraudCaseStatus> All = Enum.GetValues<FraudCaseStatus>();
 
+    /// <summary>Outcomes that confirm the payment as fraud (counted by the backtest).</summary>
+    public static readonly IReadOnlyList<FraudCaseStatus> ConfirmedFraud = [FraudCaseStatus.Declined, FraudCaseStatus.RefundedAsFraud];
+
     public static bool IsActive(this FraudCaseStatus status) => status is FraudCaseStatus.Open or FraudCaseStatus.Claimed or FraudCaseStatus.Escalated;
 
     public static string Name(FraudCaseStatus status) => status switch
@@ -125,8 +128,24 @@ public sealed class FraudReviewOptions : IValidatableObject
     [Range(100, 100_000)]
     public int MaxWorkingSet { get; set; } = 5_000;
 
+    /// <summary>A held payment this old without a case gets one from <see cref="HeldPaymentCaseRepair"/> (intake normally opens it within milliseconds).</summary>
+    public TimeSpan RepairGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often <see cref="HeldPaymentCaseRepair"/> looks for held payments without a case.</summary>
+    public TimeSpan RepairInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (RepairGrace <= TimeSpan.Zero || RepairGrace > TimeSpan.FromDays(1))
+        {
+            yield return new ValidationResult($"FraudReview:RepairGrace ({RepairGrace}) must be positive and at most one day.", [nameof(RepairGrace)]);
+        }
+
+        if (RepairInterval < TimeSpan.FromSeconds(1) || RepairInterval > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult($"FraudReview:RepairInterval ({RepairInterval}) must be between one second and one hour.", [nameof(RepairInterval)]);
+        }
+
         if (Sla <= TimeSpan.Zero || Sla > TimeSpan.FromDays(30))
         {
             yield return new ValidationResult($"FraudReview:Sla ({Sla}) must be positive and at most 30 days.", [nameof(Sla)]);

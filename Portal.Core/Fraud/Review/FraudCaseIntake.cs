@@ -38,7 +38,13 @@ public sealed class FraudCaseIntake(IFraudCaseStore store, FraudAlertHub alerts,
     }
 
     /// <summary>Opens the case of a held payment, or finds the one it has.</summary>
-    public async Task<Guid> OpenAsync(Payment payment, CancellationToken cancellationToken = default)
+    public async Task<Guid> OpenAsync(Payment payment, CancellationToken cancellationToken = default) => (await TryOpenAsync(payment, cancellationToken)).CaseId;
+
+    /// <summary>
+    /// Opens the case of a held payment (audited as <see cref="AuditActions.FraudCaseOpened"/>), or finds the one it has:
+    /// <c>Opened</c> is false then, and nothing is written (one case per payment is enforced by the store).
+    /// </summary>
+    public async Task<(Guid CaseId, bool Opened)> TryOpenAsync(Payment payment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(payment);
         var now = clock.GetUtcNow();
@@ -46,11 +52,15 @@ public sealed class FraudCaseIntake(IFraudCaseStore store, FraudAlertHub alerts,
             payment.FraudScore, payment.FraudFactors, FraudCaseStatus.Open, null, null, [], now, now + options.Value.Sla, now, null, 1);
         if (await store.CreateAsync(fraudCase, cancellationToken) == FraudCaseWriteOutcome.Duplicate)
         {
-            return (await store.GetByPaymentAsync(payment.Id, cancellationToken))?.Id ?? fraudCase.Id;
+            return ((await store.GetByPaymentAsync(payment.Id, cancellationToken))?.Id ?? fraudCase.Id, false);
         }
 
         await audit.AppendAsync(Actor.System, new AuditEntry(AuditActions.FraudCaseOpened, AuditOutcome.Success, fraudCase.DisplayId,
             $"payment={payment.DisplayId} score={payment.FraudScore}"), cancellationToken);
-        return fraudCase.Id;
+        return (fraudCase.Id, true);
     }
+
+    /// <summary>Raises the alert of a held payment whose case was opened late (by <see cref="HeldPaymentCaseRepair"/>).</summary>
+    internal void Alert(Payment payment, Guid caseId) =>
+        alerts.Publish(new FraudAlert(payment.Id, caseId, payment.MerchantId, payment.Amount, payment.Currency, payment.FraudScore, payment.Status, payment.CreatedAt));
 }

@@ -17,12 +17,15 @@ public static class FraudReviewServiceCollectionExtensions
         services.AddOptions<FraudReviewOptions>().BindConfiguration(FraudReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<FraudReviewOptions>, ValidatableObjectOptionsValidator<FraudReviewOptions>>();
         services.TryAddSingleton<IFraudCaseStore>(sp => new SqliteFraudCaseStore(sp.GetRequiredKeyedService<SqliteDatabase>("portal")));
+        services.AddSingleton<IFraudCaseOutcomes>(sp => sp.GetRequiredService<IFraudCaseStore>());
         services.AddSingleton<FraudAlertHub>();
         services.AddSingleton<FraudCaseIntake>();
         services.AddSingleton<FraudReviewQueries>();
         services.AddSingleton<FraudCaseDecisions>();
         services.AddSingleton<FraudAlertMailer>();
         services.AddHostedService(sp => sp.GetRequiredService<FraudAlertMailer>());
+        services.AddSingleton<HeldPaymentCaseRepair>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeldPaymentCaseRepair>());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Portal.Core.Audit;
 using Portal.Core.Fraud.Lists;
+using Portal.Core.Fraud.Review;
 using Portal.Core.Payments;
 
 namespace Portal.Core.Fraud.Rules;
@@ -18,15 +19,22 @@ public interface IPaymentHistory
     Task<IReadOnlyList<ReplayPayment>> ReadAsync(DateTimeOffset from, DateTimeOffset to, PaymentKeyset? after, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>How one rule version would have decided the replayed payments, and how those payments turned out.</summary>
-public sealed record BacktestColumn(int Version, long Blocked, long Held, long Passed, long BlockedDisputed, long HeldDisputed, long PassedDisputed)
+/// <summary>
+/// How one rule version would have decided the replayed payments, and how those payments turned out: later disputed
+/// (payment status), and confirmed as fraud by a review decision (the case was declined or refunded as fraud).
+/// </summary>
+public sealed record BacktestColumn(int Version, long Blocked, long Held, long Passed, long BlockedDisputed, long HeldDisputed, long PassedDisputed,
+    long BlockedConfirmed = 0, long HeldConfirmed = 0, long PassedConfirmed = 0)
 {
     public long Disputed => BlockedDisputed + HeldDisputed + PassedDisputed;
+
+    public long Confirmed => BlockedConfirmed + HeldConfirmed + PassedConfirmed;
 }
 
 /// <summary>
 /// The draft against the live version over the same payments. <see cref="Changed"/> counts payments the two decide
-/// differently. Outcomes are counted from payment status (<c>disputed</c>); review-queue decisions are not part of this branch.
+/// differently. Outcomes: payments later disputed (payment status) and payments a review decision confirmed as fraud
+/// (<see cref="IFraudCaseOutcomes"/>).
 /// </summary>
 public sealed record BacktestResult(DateTimeOffset From, DateTimeOffset To, long Payments, BacktestColumn Live, BacktestColumn Draft, long Changed);
 
@@ -35,12 +43,15 @@ public sealed record BacktestProgress(long Payments, double Fraction);
 
 /// <summary>
 /// The replay itself, fed one payment at a time in time order: each version keeps its own customer profiles, folded
-/// exactly as the live path folds them (<see cref="CustomerProfile.With"/>; only payments that version lets through teach
-/// habits), so each payment is scored against the history that version would have produced. Memory grows with distinct
-/// customers (one small profile per customer per version), not with payments.
+/// exactly as the live path folds them (<see cref="CustomerProfile.With"/>: only payments that version lets through teach
+/// habits), so each payment is scored against the history that version would have produced. The replay keeps each
+/// profile as one mutable <see cref="ReplayCustomer"/> (ring buffers for recent payments and devices, a country map) instead
+/// of a new immutable profile per payment, and scores both versions from one <see cref="FraudInput"/>. Memory grows with
+/// distinct customers (one small profile per customer per version), not with payments.
 /// </summary>
-public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudListSnapshot lists)
+public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudListSnapshot lists, IReadOnlySet<Guid>? confirmedFraud = null)
 {
+    private readonly IReadOnlySet<Guid>? _confirmed = confirmedFraud is { Count: > 0 } ? confirmedFraud : null;
     private readonly Side _live = new(live, lists);
     private readonly Side _draft = new(draft, lists);
     private long _payments;
@@ -53,8 +64,12 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         ArgumentNullException.ThrowIfNull(payment);
         _payments++;
         var disputed = payment.Status == PaymentStatus.Disputed;
-        var a = _live.Score(payment, disputed);
-        var b = _draft.Score(payment, disputed);
+        var confirmed = _confirmed?.Contains(payment.Id) == true;
+        var input = new FraudInput(payment.Amount, payment.DeviceId, payment.Country, payment.CreatedAt, payment.MerchantId, payment.CustomerId, payment.IpAddress,
+            payment.Email);
+        var recent = new RecentPayment(payment.CreatedAt, payment.Amount); // shared by both versions' profiles
+        var a = _live.Score(payment, input, recent, disputed, confirmed);
+        var b = _draft.Score(payment, input, recent, disputed, confirmed);
         if (a != b)
         {
             _changed++;
@@ -65,37 +80,124 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 
     private sealed class Side(ScoringRules rules, FraudListSnapshot lists)
     {
-        private readonly Dictionary<(Guid, string), CustomerProfile> _profiles = new();
-        private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed;
+        private readonly Dictionary<(Guid, string), ReplayCustomer> _profiles = new();
+        private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed, _blockedConfirmed, _heldConfirmed, _passedConfirmed;
 
-        public FraudDecision Score(ReplayPayment p, bool disputed)
+        public FraudDecision Score(ReplayPayment p, FraudInput input, RecentPayment recent, bool disputed, bool confirmed)
         {
-            var key = (p.MerchantId, p.CustomerId);
-            _profiles.TryGetValue(key, out var profile);
-            var input = new FraudInput(p.Amount, p.DeviceId, p.Country, p.CreatedAt, p.MerchantId, p.CustomerId, p.IpAddress, p.Email);
-            var decision = FraudScorer.Assess(input, profile, rules, lists).Decision;
+            ref var customer = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, (p.MerchantId, p.CustomerId), out _);
+            var decision = FraudScorer.Assess(input, customer?.Profile, rules, lists).Decision;
             switch (decision)
             {
                 case FraudDecision.Block:
                     _blocked++;
                     _blockedDisputed += disputed ? 1 : 0;
+                    _blockedConfirmed += confirmed ? 1 : 0;
                     break;
                 case FraudDecision.Review:
                     _held++;
                     _heldDisputed += disputed ? 1 : 0;
+                    _heldConfirmed += confirmed ? 1 : 0;
                     break;
                 case FraudDecision.Allow:
                     _passed++;
                     _passedDisputed += disputed ? 1 : 0;
+                    _passedConfirmed += confirmed ? 1 : 0;
                     break;
             }
 
-            _profiles[key] = (profile ?? CustomerProfile.Empty(p.MerchantId, p.CustomerId))
-                .With(new PaymentActivity(p.MerchantId, p.CustomerId, p.Amount, p.DeviceId, p.Country, p.CreatedAt, decision == FraudDecision.Allow));
+            customer ??= new ReplayCustomer(p.MerchantId, p.CustomerId);
+            customer.Add(recent, p.DeviceId, p.Country, decision == FraudDecision.Allow);
             return decision;
         }
 
-        public BacktestColumn Column() => new(rules.Version, _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed);
+        public BacktestColumn Column() => new(rules.Version, _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed,
+            _blockedConfirmed, _heldConfirmed, _passedConfirmed);
+    }
+}
+
+/// <summary>
+/// One customer's profile during a replay, folded in place with the same rules as <see cref="CustomerProfile.With"/>:
+/// every attempt goes into the newest <see cref="CustomerProfile.RecentLimit"/> recent payments; only attempts that passed
+/// screening add to the count, the total, the known devices (newest <see cref="CustomerProfile.DeviceLimit"/>) and the
+/// countries. <see cref="Profile"/> is a <see cref="CustomerProfile"/> over these live collections, so the scorer reads it
+/// unchanged; a new record is made only when the count or total changes.
+/// </summary>
+internal sealed class ReplayCustomer
+{
+    private readonly RingCollection<RecentPayment> _recent = new(CustomerProfile.RecentLimit);
+    private readonly RingCollection<string> _devices = new(CustomerProfile.DeviceLimit);
+    private readonly Dictionary<string, long> _countries = new(StringComparer.Ordinal);
+
+    public ReplayCustomer(Guid merchantId, string customerId) =>
+        Profile = new CustomerProfile(merchantId, customerId, 0, 0, _devices, _countries, _recent);
+
+    public CustomerProfile Profile { get; private set; }
+
+    public void Add(RecentPayment payment, string? device, string? country, bool passedScreening)
+    {
+        _recent.Push(payment);
+        if (!passedScreening)
+        {
+            return;
+        }
+
+        if (device is not null && !_devices.Contains(device))
+        {
+            _devices.Push(device);
+        }
+
+        if (country is not null)
+        {
+            ref var seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_countries, country, out _);
+            seen++;
+        }
+
+        Profile = Profile with { PaymentCount = Profile.PaymentCount + 1, TotalAmount = Profile.TotalAmount + payment.Amount };
+    }
+
+    /// <summary>The newest <c>capacity</c> items, newest first (index 0), as <see cref="CustomerProfile"/>'s lists are ordered.</summary>
+    private sealed class RingCollection<T>(int capacity) : IReadOnlyList<T>
+    {
+        private readonly T[] _items = new T[capacity];
+        private int _next;
+        private int _count;
+
+        public int Count => _count;
+
+        public T this[int index] => (uint)index < (uint)_count
+            ? _items[(_next - 1 - index + _items.Length) % _items.Length]
+            : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public void Push(T item)
+        {
+            _items[_next] = item;
+            _next = (_next + 1) % _items.Length;
+            _count = Math.Min(_count + 1, _items.Length);
+        }
+
+        public bool Contains(T item)
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                if (EqualityComparer<T>.Default.Equals(_items[i], item))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            for (var i = 0; i < _count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
@@ -103,7 +205,8 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 /// Backtests the draft against the live version over the last N days of payments, streamed from the store a page at a
 /// time (constant memory in the number of payments), reporting progress as it goes. Admins only; audited.
 /// </summary>
-public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, AuditService audit, TimeProvider clock)
+public sealed class FraudBacktest(IPaymentHistory history, IFraudCaseOutcomes outcomes, IFraudRuleStore rules, LiveFraudRules live, LiveFraudLists lists, AuditService audit,
+    TimeProvider clock)
 {
     public const int MaxDays = 90;
     public const int PageSize = 2000;
@@ -130,37 +233,63 @@ public sealed class FraudBacktest(IPaymentHistory history, IFraudRuleStore rules
         var current = live.Current;
         var to = clock.GetUtcNow();
         var from = to.AddDays(-days);
-        var result = await ReplayAsync(history, current, new ScoringRules(current.Version + 1, draft.Parameters), lists.Current, from, to, progress, cancellationToken);
+        var confirmed = await ConfirmedFraudAsync(outcomes, from, cancellationToken);
+        var result = await ReplayAsync(history, current, new ScoringRules(current.Version + 1, draft.Parameters), lists.Current, from, to, progress, cancellationToken,
+            confirmedFraud: confirmed);
         await audit.AppendAsync(actor, new AuditEntry(AuditActions.FraudRuleBacktested, AuditOutcome.Success, $"draft revision {draft.Revision} vs v{current.Version}",
             $"{days} days, {result.Payments} payments"), cancellationToken);
         return result;
     }
 
+    /// <summary>
+    /// The payments confirmed as fraud by a review decision among cases opened since <paramref name="from"/>: one id per
+    /// confirmed case (memory grows with confirmed fraud, not with payments).
+    /// </summary>
+    public static async Task<IReadOnlySet<Guid>> ConfirmedFraudAsync(IFraudCaseOutcomes outcomes, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var confirmed = new HashSet<Guid>();
+        await foreach (var paymentId in outcomes.ConfirmedFraudPaymentsAsync(from, cancellationToken))
+        {
+            confirmed.Add(paymentId);
+        }
+
+        return confirmed;
+    }
+
     /// <summary>The streaming loop: one page in memory at a time.</summary>
     public static async Task<BacktestResult> ReplayAsync(IPaymentHistory history, ScoringRules live, ScoringRules draft, FraudListSnapshot lists,
-        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken, int pageSize = PageSize)
+        DateTimeOffset from, DateTimeOffset to, IProgress<BacktestProgress>? progress, CancellationToken cancellationToken, int pageSize = PageSize,
+        IReadOnlySet<Guid>? confirmedFraud = null)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
-        var replay = new BacktestReplay(live, draft, lists);
-        PaymentKeyset? after = null;
+        var replay = new BacktestReplay(live, draft, lists, confirmedFraud);
         var span = Math.Max(1, (to - from).Ticks);
+        // Read ahead: the next page is read on the thread pool while this one is replayed (the SQLite adapter reads
+        // synchronously), so reading and scoring overlap; at most two pages are in memory, and pages are replayed in order.
+        var next = Task.Run(() => history.ReadAsync(from, to, null, pageSize, cancellationToken), cancellationToken);
         while (true)
         {
-            var page = await history.ReadAsync(from, to, after, pageSize, cancellationToken);
+            var page = await next;
+            var full = page.Count >= pageSize;
+            if (full)
+            {
+                var after = new PaymentKeyset(page[^1].CreatedAt, page[^1].Id);
+                next = Task.Run(() => history.ReadAsync(from, to, after, pageSize, cancellationToken), cancellationToken);
+            }
+
             foreach (var payment in page)
             {
                 replay.Add(payment);
             }
 
-            if (page.Count < pageSize)
+            if (!full)
             {
                 break;
             }
 
-            var last = page[^1];
-            after = new PaymentKeyset(last.CreatedAt, last.Id);
-            progress?.Report(new BacktestProgress(replay.Payments, Math.Clamp((double)(last.CreatedAt - from).Ticks / span, 0, 1)));
+            progress?.Report(new BacktestProgress(replay.Payments, Math.Clamp((double)(page[^1].CreatedAt - from).Ticks / span, 0, 1)));
         }
 
         progress?.Report(new BacktestProgress(replay.Payments, 1));

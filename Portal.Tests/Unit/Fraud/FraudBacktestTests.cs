@@ -1,7 +1,9 @@
 using Portal.Core;
+using Portal.Core.Adapters.Embedded;
 using Portal.Core.Audit;
 using Portal.Core.Fraud;
 using Portal.Core.Fraud.Lists;
+using Portal.Core.Fraud.Review;
 using Portal.Core.Fraud.Rules;
 using Portal.Core.Payments;
 
@@ -41,20 +43,49 @@ public sealed class FraudBacktestTests
         var now = bed.Bed.Clock.GetUtcNow();
         var live = (await bed.RuleService.GetAsync(FraudBed.Ada, Ct)).Value!.Live;
         await bed.RuleService.SaveDraftAsync(FraudBed.Ada, live.Parameters with { UnknownDeviceWeight = 75, CardTestingWeight = 85 }, null, 0, Ct);
-        var backtest = new FraudBacktest(new ListHistory(DataSet(now)), bed.Store, bed.Rules, bed.Lists, bed.Bed.Audit, bed.Bed.Clock);
+        var data = DataSet(now);
+        var cases = new SqliteFraudCaseStore(bed.Bed.Database("cases.db"));
+        // Review outcomes: B's payment declined and A's fourth refunded as fraud (both confirmed); A's second approved (not fraud);
+        // C's declined case was opened before the period (not read).
+        await CaseAsync(cases, data[3], FraudCaseStatus.Declined);
+        await CaseAsync(cases, data[5], FraudCaseStatus.RefundedAsFraud);
+        await CaseAsync(cases, data[2], FraudCaseStatus.Approved);
+        await CaseAsync(cases, data[0], FraudCaseStatus.Declined);
+        var backtest = new FraudBacktest(new ListHistory(data), cases, bed.Store, bed.Rules, bed.Lists, bed.Bed.Audit, bed.Bed.Clock);
         var reports = new List<BacktestProgress>();
 
         var result = (await backtest.RunAsync(FraudBed.Ada, 7, new SyncProgress(reports), Ct)).Value.ShouldNotBeNull();
 
         result.Payments.ShouldBe(5);
         // Live: A's first payment scores 15 (new device), then the device is known; the fourth trips card testing (40); B scores 15.
-        result.Live.ShouldBe(new BacktestColumn(1, Blocked: 0, Held: 0, Passed: 5, BlockedDisputed: 0, HeldDisputed: 0, PassedDisputed: 2));
+        result.Live.ShouldBe(new BacktestColumn(1, Blocked: 0, Held: 0, Passed: 5, BlockedDisputed: 0, HeldDisputed: 0, PassedDisputed: 2,
+            BlockedConfirmed: 0, HeldConfirmed: 0, PassedConfirmed: 2));
         // Draft: a held payment teaches nothing, so A's device stays unknown (75, held) until card testing adds 85 and blocks the fourth.
-        result.Draft.ShouldBe(new BacktestColumn(2, Blocked: 1, Held: 4, Passed: 0, BlockedDisputed: 1, HeldDisputed: 1, PassedDisputed: 0));
+        result.Draft.ShouldBe(new BacktestColumn(2, Blocked: 1, Held: 4, Passed: 0, BlockedDisputed: 1, HeldDisputed: 1, PassedDisputed: 0,
+            BlockedConfirmed: 1, HeldConfirmed: 1, PassedConfirmed: 0));
+        result.Live.Confirmed.ShouldBe(2);
         result.Changed.ShouldBe(5);
         reports.Last().Fraction.ShouldBe(1);
         (await bed.Bed.Audit.QueryAsync(new AuditQuery(Action: AuditActions.FraudRuleBacktested), Ct)).Events.ShouldHaveSingleItem().Outcome.ShouldBe(AuditOutcome.Success);
     }
+
+    [Fact]
+    public async Task Without_review_outcomes_nothing_is_confirmed()
+    {
+        var now = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+        var rules = new ScoringRules(1, FraudRuleParameters.From(new FraudOptions()));
+        var data = DataSet(now);
+
+        var result = await FraudBacktest.ReplayAsync(new ListHistory(data), rules, rules, FraudListSnapshot.Empty, now.AddDays(-7), now, null, Ct,
+            confirmedFraud: new HashSet<Guid> { data[0].Id, Guid.NewGuid() });
+
+        result.Live.Confirmed.ShouldBe(0); // data[0] lies before the period
+        result.Live.Disputed.ShouldBe(2);
+    }
+
+    private static Task<FraudCaseWriteOutcome> CaseAsync(SqliteFraudCaseStore store, ReplayPayment p, FraudCaseStatus status) =>
+        store.CreateAsync(new FraudCase(Guid.CreateVersion7(p.CreatedAt), p.Id, p.MerchantId, p.Amount, "ngn", p.CustomerId, 75, [], status, null, null, [],
+            p.CreatedAt, p.CreatedAt.AddHours(4), p.CreatedAt, null, 1), Ct);
 
     [Fact]
     public async Task Paging_does_not_change_the_figures()
@@ -65,12 +96,16 @@ public sealed class FraudBacktestTests
         var data = DataSet(now);
         var history = new ListHistory(data);
 
-        var whole = await FraudBacktest.ReplayAsync(new ListHistory(data), rules, draft, FraudListSnapshot.Empty, now.AddDays(-7), now, null, Ct);
-        var paged = await FraudBacktest.ReplayAsync(history, rules, draft, FraudListSnapshot.Empty, now.AddDays(-7), now, null, Ct, pageSize: 2);
+        var confirmed = new HashSet<Guid> { data[3].Id, data[5].Id };
+        var whole = await FraudBacktest.ReplayAsync(new ListHistory(data), rules, draft, FraudListSnapshot.Empty, now.AddDays(-7), now, null, Ct,
+            confirmedFraud: confirmed);
+        var paged = await FraudBacktest.ReplayAsync(history, rules, draft, FraudListSnapshot.Empty, now.AddDays(-7), now, null, Ct, pageSize: 2,
+            confirmedFraud: confirmed);
 
         paged.ShouldBe(whole);
         whole.Payments.ShouldBe(5);
         whole.Draft.Blocked.ShouldBe(1);
+        whole.Draft.BlockedConfirmed.ShouldBe(1);
         history.LargestPage.ShouldBe(2);
     }
 
@@ -78,7 +113,7 @@ public sealed class FraudBacktestTests
     public async Task Only_admins_backtest_and_a_draft_is_needed()
     {
         await using var bed = await FraudBed.CreateAsync();
-        var backtest = new FraudBacktest(new ListHistory([]), bed.Store, bed.Rules, bed.Lists, bed.Bed.Audit, bed.Bed.Clock);
+        var backtest = new FraudBacktest(new ListHistory([]), new SqliteFraudCaseStore(bed.Bed.Database("cases.db")), bed.Store, bed.Rules, bed.Lists, bed.Bed.Audit, bed.Bed.Clock);
 
         (await backtest.RunAsync(FraudBed.Compliance, 7, null, Ct)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);
         (await backtest.RunAsync(FraudBed.Merchant, 7, null, Ct)).Error.ShouldNotBeNull().Kind.ShouldBe(ErrorKind.Forbidden);

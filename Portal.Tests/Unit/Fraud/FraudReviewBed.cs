@@ -25,7 +25,8 @@ internal sealed class FraudReviewBed : IAsyncDisposable
     private readonly EmbeddedTestBed _bed = new("fraud-review");
     private int _customers;
 
-    public FraudReviewBed(FraudReviewOptions? options = null)
+    // openCases false: payment initiation opens no case (as if the portal stopped between holding a payment and writing its case).
+    public FraudReviewBed(FraudReviewOptions? options = null, bool openCases = true)
     {
         Options = Microsoft.Extensions.Options.Options.Create(options ?? new FraudReviewOptions { OnCallEmail = "oncall@portal.example" });
         MerchantStore = new SqliteMerchantStore(_bed.Database("portal.db"));
@@ -33,7 +34,7 @@ internal sealed class FraudReviewBed : IAsyncDisposable
         Payments = new SqlitePaymentStore(_bed.Database("payments.db"), Clock, NullLogger<SqlitePaymentStore>.Instance);
         Cases = new SqliteFraudCaseStore(_bed.Database("cases.db"));
         Intake = new FraudCaseIntake(Cases, Alerts, _bed.Audit, Options, Clock, NullLogger<FraudCaseIntake>.Instance);
-        UseCases = new PaymentUseCases(Payments, Payments, Processor, MerchantStore, Feed, _bed.Audit, _bed.Keys, Clock, fraudReview: Intake);
+        UseCases = new PaymentUseCases(Payments, Payments, Processor, MerchantStore, Feed, _bed.Audit, _bed.Keys, Clock, fraudReview: openCases ? Intake : null);
         Queries = new FraudReviewQueries(Cases, Payments, UseCases.Queries, MerchantStore, _bed.Audit, Options, Clock);
         Decisions = new FraudCaseDecisions(Cases, Payments, Processor, UseCases.Refund, Feed, _bed.Audit, Clock, NullLogger<FraudCaseDecisions>.Instance);
         Mailer = new FraudAlertMailer(Alerts, Outbox, Options, NullLogger<FraudAlertMailer>.Instance);
