@@ -141,6 +141,8 @@ public static class AuditActions
     public const string WebhookEndpointDeleted = "webhook.endpoint_deleted";
     public const string WebhookSecretRolled = "webhook.secret_rolled";
     public const string WebhookDeliveryReplayed = "webhook.delivery_replayed";
+    // Retention (issue 18): events older than Audit:QueryableDays moved to archives.
+    public const string AuditArchived = "audit.archived";
 
     /// <summary>Every action name above, for filters and the coverage report.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
