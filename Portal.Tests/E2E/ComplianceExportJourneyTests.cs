@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core;
 using Portal.Core.Audit;
-using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.E2E;
 

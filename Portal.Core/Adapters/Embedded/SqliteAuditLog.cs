@@ -58,6 +58,11 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_events(target, sequence);
         """;
 
+    /// <summary>Version 3: the actor filter is <c>actor_id = x OR actor_name = x</c>; with this index both sides are index lookups.</summary>
+    internal const string ActorNameIndex = """
+        CREATE INDEX IF NOT EXISTS ix_audit_actor_name ON audit_events(actor_name, sequence);
+        """;
+
     public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
