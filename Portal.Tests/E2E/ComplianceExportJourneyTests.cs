@@ -31,12 +31,12 @@ public sealed class ComplianceExportJourneyTests(BrowserFixture browser)
         await session.Page.GotoAsync($"/compliance/audit?actor={Uri.EscapeDataString(ada.Name!)}&action={AuditActions.MerchantApproved}");
         await session.WaitForInteractiveAsync();
         await session.Page.ClickAsync("[data-testid=filter-last-week]");
+        await session.Page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("from="));
         var grid = session.Page.Locator("[data-testid=audit-grid]");
         await grid.GetByText("mer_0004").WaitForAsync();
         (await session.Page.Locator("[data-testid=audit-count]").InnerTextAsync()).ShouldBe("2 matching events");
         (await grid.GetByText("mer_0002").CountAsync()).ShouldBe(0);
         (await grid.GetByText("mer_0003").CountAsync()).ShouldBe(0);
-        session.Page.Url.ShouldContain("from=");
 
         await session.Page.ClickAsync("[data-testid=export-start]");
         var link = session.Page.Locator("[data-testid=export-download]");
