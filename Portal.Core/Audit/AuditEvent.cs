@@ -143,6 +143,8 @@ public static class AuditActions
     public const string WebhookDeliveryReplayed = "webhook.delivery_replayed";
     // Fraud review repair (issue 16): a held payment found without a case got one.
     public const string FraudCaseRepaired = "fraud_case.repaired";
+    // Retention (issue 18): events older than Audit:QueryableDays moved to archives.
+    public const string AuditArchived = "audit.archived";
 
     /// <summary>Every action name above, for filters and the coverage report.</summary>
     public static IReadOnlyList<string> All { get; } = typeof(AuditActions).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

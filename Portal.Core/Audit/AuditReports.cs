@@ -25,7 +25,7 @@ public sealed class AuditReports(AuditService audit, IMerchantStore merchants, I
     /// <summary>The PCI DSS v4 Requirement 10.2.1 item an event type evidences.</summary>
     public static string RequirementOf(string action) => action switch
     {
-        AuditActions.AuditRead or AuditActions.AuditVerified or AuditActions.AuditVerifyFailed or AuditActions.AuditExported => "10.2.1.3 access to audit logs",
+        AuditActions.AuditRead or AuditActions.AuditVerified or AuditActions.AuditVerifyFailed or AuditActions.AuditExported or AuditActions.AuditArchived => "10.2.1.3 access to audit logs",
         AuditActions.AuditStarted or AuditActions.AuditStopped => "10.2.1.6 audit log start and stop",
         AuditActions.AuthFailed or AuditActions.AccessDenied or AuditActions.NotFoundForeign or AuditActions.LockedOut => "10.2.1.4 invalid access attempts",
         AuditActions.SignIn or AuditActions.SignOut or AuditActions.TokenIssued or AuditActions.SignUp or AuditActions.EmailConfirmed or AuditActions.PasswordReset

@@ -184,4 +184,15 @@ public sealed class AuditOptions
     /// <summary>Cap of such events from all sources together.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
     public int ThrottledEventsPerMinute { get; set; } = 600;
+
+    /// <summary>Days of events the explorer queries at once; older events are moved to archives by <see cref="AuditArchiveJob"/>.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 3650)]
+    public int QueryableDays { get; set; } = 90;
+
+    /// <summary>Days events are kept at least (PCI DSS 10.5.1: one year); less is refused at start-up. Archives are never purged before this.</summary>
+    [System.ComponentModel.DataAnnotations.Range(365, 36_500, ErrorMessage = "Audit:RetainDays must be at least 365: audit events are kept for one year (PCI DSS 10.5.1).")]
+    public int RetainDays { get; set; } = 365;
+
+    /// <summary>How often the archive job runs. Zero turns it off.</summary>
+    public TimeSpan ArchiveEvery { get; set; } = TimeSpan.FromHours(24);
 }

@@ -18,6 +18,8 @@ public static class AuditServiceCollectionExtensions
         services.AddSingleton<ScheduledAuditVerification>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduledAuditVerification>());
         services.AddHostedService<AuditLifecycle>();
+        services.AddSingleton<AuditArchiveJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditArchiveJob>());
         return services;
     }
 }

@@ -20,6 +20,7 @@ internal static class EmbeddedSchemas
     [
         new(1, "audit_events", s => s.Execute(SqliteAuditLog.Schema)),
         new(2, "audit explorer indexes (role, source IP, target)", s => s.Execute(SqliteAuditLog.ExplorerIndexes)),
+        new(3, "audit actor-name index (the actor filter matches id or name)", s => s.Execute(SqliteAuditLog.ActorNameIndex)),
     ]);
 
     public static readonly SqliteSchema Portal = new(EmbeddedDatabases.Portal,

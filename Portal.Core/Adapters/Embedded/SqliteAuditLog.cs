@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -10,7 +13,7 @@ namespace Portal.Core.Adapters.Embedded;
 /// (group commit), each batch one transaction, and answers every caller only after its batch is durable. A single writer
 /// also makes the chain order unambiguous. The signed head is written beside the database after each batch.
 /// </summary>
-internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
+internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposable
 {
     internal const string StoreName = "audit";
 
@@ -21,6 +24,8 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     private readonly string _headPath;
     private readonly GroupCommitWriter<Pending, AuditEvent> _writer;
     private readonly Lock _headGate = new();
+    private readonly string _archiveFolder;
+    private readonly SemaphoreSlim _archiving = new(1, 1);
     private long _lastSequence;
     private string _lastHash = AuditChain.GenesisHash;
 
@@ -53,6 +58,11 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         CREATE INDEX IF NOT EXISTS ix_audit_target ON audit_events(target, sequence);
         """;
 
+    /// <summary>Version 3: the actor filter is <c>actor_id = x OR actor_name = x</c>; with this index both sides are index lookups.</summary>
+    internal const string ActorNameIndex = """
+        CREATE INDEX IF NOT EXISTS ix_audit_actor_name ON audit_events(actor_name, sequence);
+        """;
+
     public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
@@ -60,6 +70,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
         _clock = clock;
         _logger = logger;
         _headPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db.Path))!, "audit.head.json");
+        _archiveFolder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(db.Path))!, ArchiveFolderName);
         LoadTail();
         WarnIfHeadDisagrees();
         _writer = new GroupCommitWriter<Pending, AuditEvent>(StoreName, db, Commit, logger, writerOptions,
@@ -207,20 +218,25 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     {
         await using var connection = await _db.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM audit_events ORDER BY sequence";
+        command.CommandText = $"SELECT {Columns} FROM audit_events WHERE sequence > $archived ORDER BY sequence";
         SqliteDataReader reader;
         AuditHead? head;
+        IReadOnlyList<ArchiveFile> archives;
         // The reader's first step fixes its snapshot (WAL). Taking it and reading the head under the gate that covers a
-        // batch's commit and head write makes them belong together: a batch committing meanwhile is no false alarm.
+        // batch's commit and head write makes them belong together: a batch committing meanwhile is no false alarm. The
+        // archive job deletes archived rows under the same gate, so the archives listed and the rows read fit together.
         lock (_headGate)
         {
+            archives = ListArchives();
+            command.With("$archived", archives.Count == 0 ? 0 : archives[^1].Last);
             reader = command.ExecuteReader();
             head = ReadHead();
         }
 
         await using (reader)
         {
-            return AuditChain.Verify(_chain, ReadAll(reader, cancellationToken), head, _clock.GetUtcNow());
+            // Archives first, then the live rows after the last archived event: one chain from event 1.
+            return AuditChain.Verify(_chain, ReadArchives(archives, cancellationToken).Concat(ReadAll(reader, cancellationToken)), head, _clock.GetUtcNow());
         }
     }
 
@@ -242,6 +258,177 @@ internal sealed class SqliteAuditLog : IAuditLog, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
+
+    /// <summary>The folder of archives, beside the database.</summary>
+    internal const string ArchiveFolderName = "audit-archive";
+
+    /// <summary>Events per archive file: a file is written streaming, so this bounds the work of one step, not memory.</summary>
+    internal const int ArchiveChunk = 100_000;
+
+    private static readonly JsonSerializerOptions ArchiveJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Moves the oldest events (a prefix of the chain, ending before the first event at or after <paramref name="olderThan"/>,
+    /// and never the newest event, which carries the tail over restarts) into gzip files of JSON lines
+    /// <c>audit-{first}-{last}.jsonl.gz</c>. The first line of a file is its header: first and last sequence, the hash the
+    /// first event links to, the last hash, and the head signature over the last one. Each file is complete and flushed
+    /// before its rows are deleted; a stop in between leaves rows both archived and live, which verification reads once.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditArchiveResult>> ArchiveAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        await _archiving.WaitAsync(cancellationToken);
+        try
+        {
+            var results = new List<AuditArchiveResult>();
+            PrivateFiles.CreateOrRestrictFolder(_archiveFolder);
+            using var connection = _db.Open();
+            long lower, upper;
+            using (var bounds = connection.CreateCommand())
+            {
+                bounds.CommandText = """
+                    SELECT (SELECT MIN(sequence) FROM audit_events),
+                           MIN((SELECT MAX(sequence) FROM audit_events) - 1,
+                               COALESCE((SELECT MIN(sequence) FROM audit_events WHERE occurred_at >= $cutoff) - 1, (SELECT MAX(sequence) FROM audit_events)))
+                    """;
+                bounds.With("$cutoff", olderThan.ToUnixTimeMilliseconds());
+                using var r = bounds.ExecuteReader();
+                r.Read();
+                if (r.IsDBNull(0))
+                {
+                    return results;
+                }
+
+                lower = r.GetInt64(0);
+                upper = r.GetInt64(1);
+            }
+
+            // Rows already in an archive (a stop between the file and the delete) are deleted, not archived twice.
+            var archived = ListArchives() is { Count: > 0 } existing ? existing[^1].Last : 0;
+            if (archived >= lower)
+            {
+                DeleteArchived(connection, lower, Math.Min(archived, upper));
+                lower = archived + 1;
+            }
+
+            for (var first = lower; first <= upper; first += ArchiveChunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var last = Math.Min(upper, first + ArchiveChunk - 1);
+                results.Add(WriteArchive(connection, first, last));
+                DeleteArchived(connection, first, last);
+            }
+
+            return results;
+        }
+        finally
+        {
+            _archiving.Release();
+        }
+    }
+
+    private AuditArchiveResult WriteArchive(SqliteConnection connection, long first, long last)
+    {
+        var name = $"audit-{first.ToString("D19", CultureInfo.InvariantCulture)}-{last.ToString("D19", CultureInfo.InvariantCulture)}.jsonl.gz";
+        var path = Path.Combine(_archiveFolder, name);
+        var temporary = path + ".partial";
+        string previous, lastHash;
+        long count;
+        // The header comes first but names the last hash: read the two ends (by key) before streaming the rows.
+        using (var ends = connection.CreateCommand())
+        {
+            ends.CommandText = "SELECT (SELECT previous_hash FROM audit_events WHERE sequence = $first), (SELECT hash FROM audit_events WHERE sequence = $last), (SELECT COUNT(*) FROM audit_events WHERE sequence BETWEEN $first AND $last)";
+            ends.With("$first", first);
+            ends.With("$last", last);
+            using var e = ends.ExecuteReader();
+            e.Read();
+            previous = e.GetString(0);
+            lastHash = e.GetString(1);
+            count = e.GetInt64(2);
+        }
+
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {Columns} FROM audit_events WHERE sequence BETWEEN $first AND $last ORDER BY sequence";
+            command.With("$first", first);
+            command.With("$last", last);
+            using var reader = command.ExecuteReader();
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            using (var gzip = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
+            using (var lines = new StreamWriter(gzip, new UTF8Encoding(false), 1 << 16))
+            {
+                lines.WriteLine(JsonSerializer.Serialize(new ArchiveHeader(first, last, previous, lastHash, _chain.SignHead(last, lastHash), count), ArchiveJson));
+                while (reader.Read())
+                {
+                    lines.WriteLine(JsonSerializer.Serialize(Read(reader), ArchiveJson));
+                }
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        return new AuditArchiveResult(name, first, last, previous, lastHash);
+    }
+
+    private void DeleteArchived(SqliteConnection connection, long first, long last)
+    {
+        // Write lock first, then the gate: the order the writer takes them in (its transaction, then the gate to commit).
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM audit_events WHERE sequence BETWEEN $first AND $last";
+        delete.With("$first", first);
+        delete.With("$last", last);
+        delete.ExecuteNonQuery();
+        lock (_headGate)
+        {
+            transaction.Commit();
+        }
+    }
+
+    private sealed record ArchiveHeader(long First, long Last, string PreviousHash, string LastHash, string Signature, long Count);
+
+    private sealed record ArchiveFile(string Path, long First, long Last);
+
+    /// <summary>The archive files in chain order, from their names.</summary>
+    private List<ArchiveFile> ListArchives()
+    {
+        if (!Directory.Exists(_archiveFolder))
+        {
+            return [];
+        }
+
+        var files = new List<ArchiveFile>();
+        foreach (var path in Directory.EnumerateFiles(_archiveFolder, "audit-*.jsonl.gz"))
+        {
+            var parts = Path.GetFileName(path)["audit-".Length..^".jsonl.gz".Length].Split('-');
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last))
+            {
+                files.Add(new ArchiveFile(path, first, last));
+            }
+        }
+
+        files.Sort((a, b) => a.First.CompareTo(b.First));
+        return files;
+    }
+
+    /// <summary>The events of the archives, streamed in order (a file's header is skipped: the chain itself is what is checked).</summary>
+    private static IEnumerable<AuditEvent> ReadArchives(IReadOnlyList<ArchiveFile> archives, CancellationToken cancellationToken)
+    {
+        foreach (var archive in archives)
+        {
+            using var file = File.OpenRead(archive.Path);
+            using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            using var lines = new StreamReader(gzip, Encoding.UTF8);
+            _ = lines.ReadLine();
+            while (lines.ReadLine() is { } line)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return JsonSerializer.Deserialize<AuditEvent>(line, ArchiveJson)!;
+            }
+        }
+    }
 
     private const string Columns =
         "sequence, id, occurred_at, actor_id, actor_name, actor_role, action, target, source_ip, outcome, detail, previous_hash, hash";
