@@ -20,7 +20,8 @@ public sealed class AlarmsConstruct : Construct
     public Topic Topic { get; }
     public Alarm ServerErrorRate { get; }
     public Alarm LatencyP99 { get; }
-    public Alarm DynamoThrottles { get; }
+    /// <summary>Read throttles, then write throttles: one alarm each, since an alarm's math may read at most 10 metrics.</summary>
+    public IReadOnlyList<Alarm> DynamoThrottles { get; }
     public Alarm DeadLetters { get; }
     public Alarm FraudBlockSpike { get; }
     public Alarm AuditVerificationFailed { get; }
@@ -62,30 +63,27 @@ public sealed class AlarmsConstruct : Construct
         LatencyP99 = NewAlarm("LatencyP99", $"{prefix} p99 target response time above 1 s (3 of 5 minutes)", Alb("TargetResponseTime", "p99"),
             threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 3);
 
-        var throttleMetrics = new Dictionary<string, IMetric>();
-        var n = 0;
-        foreach (var table in tables)
+        var tableList = tables.ToList();
+        Alarm Throttles(string metricName, string what)
         {
-            foreach (var name in new[] { "ReadThrottleEvents", "WriteThrottleEvents" })
+            var metrics = tableList.Select((table, n) => (Key: $"t{n}", Metric: (IMetric)new Metric(new MetricProps
             {
-                throttleMetrics[$"t{n++}"] = new Metric(new MetricProps
-                {
-                    Namespace = "AWS/DynamoDB",
-                    MetricName = name,
-                    DimensionsMap = new Dictionary<string, string> { ["TableName"] = table.TableName },
-                    Statistic = "Sum",
-                    Period = oneMinute,
-                });
-            }
+                Namespace = "AWS/DynamoDB",
+                MetricName = metricName,
+                DimensionsMap = new Dictionary<string, string> { ["TableName"] = table.TableName },
+                Statistic = "Sum",
+                Period = oneMinute,
+            }))).ToDictionary(m => m.Key, m => m.Metric);
+            return NewAlarm($"DynamoDb{what}Throttles", $"{prefix} DynamoDB throttled {what.ToLowerInvariant()}s on the portal's tables (3 of 5 minutes)", new MathExpression(new MathExpressionProps
+            {
+                Expression = string.Join(" + ", metrics.Keys.Select(k => $"FILL({k}, 0)")),
+                UsingMetrics = metrics,
+                Period = oneMinute,
+                Label = $"{what.ToLowerInvariant()} throttle events",
+            }), threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 3);
         }
 
-        DynamoThrottles = NewAlarm("DynamoDbThrottles", $"{prefix} DynamoDB throttled requests on the portal's tables (3 of 5 minutes)", new MathExpression(new MathExpressionProps
-        {
-            Expression = string.Join(" + ", throttleMetrics.Keys.Select(k => $"FILL({k}, 0)")),
-            UsingMetrics = throttleMetrics,
-            Period = oneMinute,
-            Label = "throttle events",
-        }), threshold: 1, evaluationPeriods: 5, datapointsToAlarm: 3);
+        DynamoThrottles = [Throttles("ReadThrottleEvents", "Read"), Throttles("WriteThrottleEvents", "Write")];
 
         DeadLetters = NewAlarm("DeadLetterDepth", $"{prefix} messages in the dead-letter queue",
             deadLetters.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = oneMinute, Statistic = "Maximum" }),

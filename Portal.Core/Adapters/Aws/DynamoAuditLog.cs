@@ -30,7 +30,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
     private const string HeadSk = "HEAD";
     private const int MaxAppendAttempts = 100;
 
-    private static readonly (string Index, string Attribute)[] Indexes =
+    internal static readonly (string Index, string Attribute)[] Indexes =
     [
         ("action-index", "action"),
         ("area-index", "area"),
@@ -47,7 +47,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
     private (long Sequence, string Hash)? _tail;
 
     public static Task CreateTableAsync(IAmazonDynamoDB client, string tableName, CancellationToken cancellationToken) =>
-        DynamoTables.CreateAsync(client, tableName, Indexes.Select(i => i.Attribute).Append("seq"), Indexes.Select(i => (i.Index, i.Attribute, "seq")), cancellationToken);
+        DynamoTables.CreateAsync(client, tableName, DynamoTableDefinitions.Audit, cancellationToken);
 
     public async Task<AuditEvent> AppendAsync(Actor actor, AuditEntry entry, CancellationToken cancellationToken = default)
     {

@@ -58,5 +58,9 @@ public static class DynamoTableDefinitions
 
     public static DynamoTableDefinition Fraud { get; } = new(DynamoFraudStore.StoreName, []);
 
-    public static IReadOnlyList<DynamoTableDefinition> All { get; } = [Merchants, Payments, Disputes, FraudCases, Fraud];
+    /// <summary>The audit log: one GSI per explorer filter, each ordered by the event's sequence (fixed-width text).</summary>
+    public static DynamoTableDefinition Audit { get; } = new(DynamoAuditLog.StoreName,
+        [.. DynamoAuditLog.Indexes.Select(i => new DynamoIndexDefinition(i.Index, i.Attribute, "seq"))]);
+
+    public static IReadOnlyList<DynamoTableDefinition> All { get; } = [Merchants, Payments, Disputes, FraudCases, Fraud, Audit];
 }
