@@ -53,6 +53,23 @@ public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? NextBefor
 {
     /// <summary>For ascending reads: the sequence to continue after, or null at the end.</summary>
     public long? NextAfterSequence { get; init; }
+
+    /// <summary>
+    /// A page from up to <paramref name="limit"/> + 1 events read in the query's order: the extra one only says that more
+    /// follow, and the page's last event is where the next page starts (after it, or before it when reading newest first).
+    /// Every adapter ends its read this way.
+    /// </summary>
+    internal static AuditPage Of(List<AuditEvent> events, int limit, bool ascending, long total)
+    {
+        long? next = null;
+        if (events.Count > limit)
+        {
+            events.RemoveAt(limit);
+            next = events[^1].Sequence;
+        }
+
+        return ascending ? new AuditPage(events, null, total) { NextAfterSequence = next } : new AuditPage(events, next, total);
+    }
 }
 
 /// <summary>The result of walking the whole chain.</summary>

@@ -149,16 +149,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
             }
         }
 
-        long? next = null;
-        if (events.Count > limit)
-        {
-            events.RemoveAt(limit);
-            next = events[^1].Sequence;
-        }
-
-        return query.Ascending
-            ? new AuditPage(events, null, total) { NextAfterSequence = next }
-            : new AuditPage(events, next, total);
+        return AuditPage.Of(events, limit, query.Ascending, total);
     }
 
     public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>

@@ -126,16 +126,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
             total = reader.GetInt64(0);
         }
 
-        long? next = null;
-        if (events.Count > limit)
-        {
-            events.RemoveAt(limit);
-            next = events[^1].Sequence;
-        }
-
-        return query.Ascending
-            ? new AuditPage(events, null, total) { NextAfterSequence = next }
-            : new AuditPage(events, next, total);
+        return AuditPage.Of(events, limit, query.Ascending, total);
     }
 
     /// <summary>The WHERE terms of a query's filters (not its keyset position), each bound as a parameter.</summary>
