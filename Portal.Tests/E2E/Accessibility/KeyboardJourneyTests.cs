@@ -312,7 +312,16 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await page.Keyboard.PressAsync("Enter");
         await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         await Assertions.Expect(select).ToContainTextAsync(option);
-        (await select.EvaluateAsync<bool>("e => e.contains(document.activeElement)")).ShouldBeTrue("focus left the select after choosing");
+        // MudSelect puts focus back on itself after the list closes (a round trip later).
+        try
+        {
+            await page.WaitForFunctionAsync("e => e.contains(document.activeElement)", await select.ElementHandleAsync(), new() { Timeout = 5_000 });
+        }
+        catch (TimeoutException)
+        {
+            var at = await page.EvaluateAsync<string>("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 160) : 'nothing'");
+            throw new ShouldAssertException($"focus left {testId} after choosing; it is on {at}");
+        }
     }
 
     private static Task<string?> ActiveDescendantAsync(IPage page) =>
