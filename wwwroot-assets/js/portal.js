@@ -38,3 +38,30 @@ document.addEventListener("click", (event) => {
   main.focus();
   main.scrollIntoView();
 }, true);
+
+// MudSelect (MudBlazor 9) with SelectionOnEnter: Enter chooses the highlighted item, and the select then swaps its empty
+// input for the element that shows the value, so the focused element leaves the page and focus falls to <body>; the
+// next Tab would start from the top of the page (WCAG 2.4.3). Put focus back on the select's visible slot.
+(() => {
+  window.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== "NumpadEnter") return;
+    const select = document.activeElement && document.activeElement.closest(".mud-select");
+    if (!select) return;
+    const started = Date.now();
+    const restore = () => {
+      if (!select.isConnected || Date.now() - started > 3000) return;
+      if (document.activeElement === document.body || !document.activeElement) {
+        const slot = [...select.querySelectorAll(".mud-input-slot")].find((s) => s.getClientRects().length > 0);
+        if (slot) {
+          if (!slot.hasAttribute("tabindex") && slot.tagName !== "INPUT") slot.setAttribute("tabindex", "-1");
+          slot.focus();
+          return;
+        }
+      }
+      const active = document.activeElement;
+      if (active && active !== document.body && !select.contains(active)) return; // the user has moved on
+      requestAnimationFrame(restore);
+    };
+    requestAnimationFrame(restore);
+  }, { capture: true });
+})();
