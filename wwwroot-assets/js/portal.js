@@ -65,3 +65,25 @@ document.addEventListener("click", (event) => {
     requestAnimationFrame(restore);
   }, { capture: true });
 })();
+
+// Toasts (MudSnackbar) render role="alert", which interrupts a screen reader. They confirm what the user just did, so
+// they are said politely instead: each toast becomes a polite status as it is added (issue 25).
+(() => {
+  const soften = (root) => {
+    const selector = ".mud-snackbar[role=alert], .mud-snackbar [role=alert]";
+    const toasts = root.matches && root.matches(selector) ? [root] : root.querySelectorAll ? root.querySelectorAll(selector) : [];
+    for (const toast of toasts) {
+      toast.setAttribute("role", "status");
+      toast.setAttribute("aria-live", "polite");
+    }
+  };
+  const start = () => {
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) if (node.nodeType === 1) soften(node);
+        if (change.type === "attributes" && change.target.nodeType === 1) soften(change.target);
+      }
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["role"] });
+  };
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,3 +1,5 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Auth;
@@ -99,6 +101,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await title.Filter(new() { HasText = "Business details" }).WaitForAsync();
 
         // Step 1: the fields in reading order; the two selects chosen with Enter, the arrows and Enter.
+        await ScanStepAsync(page, "Business details");
         await TabToAsync(page, "[data-testid=business-name]");
         await page.Keyboard.TypeAsync("Keyboard Goods Ltd");
         await NextFieldAsync(page, "[data-testid=cac-number]");
@@ -115,6 +118,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await title.Filter(new() { HasText = "Contact" }).WaitForAsync();
 
         // Step 2.
+        await ScanStepAsync(page, "Contact");
         await TabToAsync(page, "[data-testid=contact-email]");
         await page.Keyboard.TypeAsync("hello@keyboard.example");
         await NextFieldAsync(page, "[data-testid=contact-phone]");
@@ -124,6 +128,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await title.Filter(new() { HasText = "Beneficial owners" }).WaitForAsync();
 
         // Step 3: the date is typed into the editable date picker; the attestation is a checkbox ticked with Space.
+        await ScanStepAsync(page, "Beneficial owners");
         await TabToAsync(page, "[data-testid=owner-name]");
         await page.Keyboard.TypeAsync("Tunde Bakare");
         await NextFieldAsync(page, "[data-testid=owner-dob]");
@@ -140,6 +145,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await title.Filter(new() { HasText = "Settlement account" }).WaitForAsync();
 
         // Step 4.
+        await ScanStepAsync(page, "Settlement account");
         await TabToAsync(page, "[data-testid=bank-name]");
         await page.Keyboard.TypeAsync("Zenith Bank");
         await NextFieldAsync(page, "[data-testid=account-name]");
@@ -151,6 +157,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await title.Filter(new() { HasText = "Documents" }).WaitForAsync();
 
         // Step 5: the file control is reached with Tab, shows focus on its drop zone, and Space opens the file chooser.
+        await ScanStepAsync(page, "Documents");
         await page.Locator("[data-testid=requirements]").WaitForAsync();
         await TabToAsync(page, "input[type=file]");
         var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Space"));
@@ -165,12 +172,18 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await TabToAsync(page, "[data-testid=upload-all]");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("[data-testid=requirements] [data-testid=document-state]").Filter(new() { HasText = "Uploaded" })).ToHaveCountAsync(3);
+        // The "uploaded" toasts are announced politely, not as alerts that interrupt (portal.js turns MudSnackbar's role=alert into a status).
+        await page.Locator(".mud-snackbar").First.WaitForAsync();
+        var toast = page.Locator(".mud-snackbar[role=status], .mud-snackbar [role=status]").First;
+        await Assertions.Expect(toast).ToHaveAttributeAsync("aria-live", "polite");
+        await Assertions.Expect(page.Locator(".mud-snackbar[role=alert], .mud-snackbar [role=alert]")).ToHaveCountAsync(0);
         await TabToAsync(page, "[data-testid=next]");
         await page.Keyboard.PressAsync("Enter");
         await title.Filter(new() { HasText = "Review and submit" }).WaitForAsync();
         (await page.Locator("[data-testid=review]").InnerTextAsync()).ShouldContain("Sole proprietorship");
 
         // Step 6: submit.
+        await ScanStepAsync(page, "Review and submit");
         await TabToAsync(page, "[data-testid=submit]");
         await page.Keyboard.PressAsync("Enter");
         await page.Locator("[data-testid=merchant-status]").Filter(new() { HasText = "Submitted" }).WaitForAsync();
@@ -281,6 +294,23 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         }
 
         await session.WaitForInteractiveAsync();
+    }
+
+    /// <summary>axe (WCAG 2.x A and AA) on the wizard's current step, at the session's width and at 390 px.</summary>
+    private static async Task ScanStepAsync(IPage page, string step)
+    {
+        var findings = new List<string>();
+        foreach (var width in new[] { 1360, 390 })
+        {
+            await page.SetViewportSizeAsync(width, 860);
+            await page.WaitForTimeoutAsync(250);
+            var result = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. AccessibilityScanTests.WcagTags] } });
+            findings.AddRange(result.Violations.Select(v => $"wizard step {step} at {width}px: {v.Id} ({v.Impact}) {v.Help}: "
+                + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target.ToString()))));
+        }
+
+        await page.SetViewportSizeAsync(1360, 860);
+        findings.ShouldBeEmpty(string.Join("\n", findings));
     }
 
     /// <summary>The next control in the tab order (one press, or two where a field has a button of its own) is <paramref name="selector"/>.</summary>
