@@ -107,32 +107,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
 
         var findings = new List<string>();
         var scans = 0;
-        foreach (var dark in new[] { false, true })
-        {
-            await session.Page.EvaluateAsync($"() => localStorage.setItem('portal-theme', '{(dark ? "dark" : "light")}')");
-            foreach (var width in Widths)
-            {
-                await session.Page.SetViewportSizeAsync(width, 860);
-                foreach (var page in ScannedPages.Where(p => p.Roles.Contains(role)))
-                {
-                    var url = page.Url(data);
-                    await session.Page.GotoAsync(url);
-                    if (!await SettleAsync(session, dark))
-                    {
-                        continue; // a static page (sign-in and the account pages) has one theme: scanned in light
-                    }
-
-                    var result = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. WcagTags] } });
-                    scans++;
-                    findings.AddRange(await StructureProblemsAsync(session.Page, $"{role} {(dark ? "dark" : "light")} {width}px {url}"));
-                    findings.AddRange(result.Violations.Select(v =>
-                        $"{role} {(dark ? "dark" : "light")} {width}px {url}: {v.Id} ({v.Impact}) {v.Help}\n"
-                        + string.Join("\n", v.Nodes.Take(5).Select(n => $"    {n.Target}: {Shorten(n.Html)}"))
-                        + (v.Nodes.Length > 5 ? $"\n    ... and {v.Nodes.Length - 5} more" : "")));
-                }
-            }
-        }
-
+        // Dialogs first: their keyboard use counts as activity, so the staff session's idle limit does not end it mid-run.
         var dialogScans = 0;
         var first = true;
         foreach (var dark in new[] { false, true })
@@ -178,6 +153,32 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
                 }
 
                 first = false;
+            }
+        }
+
+        foreach (var dark in new[] { false, true })
+        {
+            await session.Page.EvaluateAsync($"() => localStorage.setItem('portal-theme', '{(dark ? "dark" : "light")}')");
+            foreach (var width in Widths)
+            {
+                await session.Page.SetViewportSizeAsync(width, 860);
+                foreach (var page in ScannedPages.Where(p => p.Roles.Contains(role)))
+                {
+                    var url = page.Url(data);
+                    await session.Page.GotoAsync(url);
+                    if (!await SettleAsync(session, dark))
+                    {
+                        continue; // a static page (sign-in and the account pages) has one theme: scanned in light
+                    }
+
+                    var result = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. WcagTags] } });
+                    scans++;
+                    findings.AddRange(await StructureProblemsAsync(session.Page, $"{role} {(dark ? "dark" : "light")} {width}px {url}"));
+                    findings.AddRange(result.Violations.Select(v =>
+                        $"{role} {(dark ? "dark" : "light")} {width}px {url}: {v.Id} ({v.Impact}) {v.Help}\n"
+                        + string.Join("\n", v.Nodes.Take(5).Select(n => $"    {n.Target}: {Shorten(n.Html)}"))
+                        + (v.Nodes.Length > 5 ? $"\n    ... and {v.Nodes.Length - 5} more" : "")));
+                }
             }
         }
 

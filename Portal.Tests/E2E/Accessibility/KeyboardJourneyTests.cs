@@ -327,14 +327,15 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await page.Keyboard.PressAsync("Enter");
         await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync();
         string? highlighted = null;
-        for (var i = 0; i < 80 && highlighted != option; i++)
+        for (var i = 0; i < 40 && highlighted != option; i++)
         {
-            var previous = await ActiveDescendantAsync(page);
+            var previous = await HighlightedAsync(page);
             await page.Keyboard.PressAsync("ArrowDown");
-            await page.WaitForFunctionAsync(
-                "p => { const a = document.activeElement; const id = a && a.getAttribute('aria-activedescendant'); return !!id && id !== p; }", previous ?? "");
-            highlighted = await page.EvaluateAsync<string?>(
-                "() => { const id = document.activeElement.getAttribute('aria-activedescendant'); const e = id && document.getElementById(id); return e ? e.textContent.trim() : null; }");
+            // The highlight moves a server round trip later.
+            for (var wait = 0; wait < 30 && (highlighted = await HighlightedAsync(page)) == previous; wait++)
+            {
+                await page.WaitForTimeoutAsync(100);
+            }
         }
 
         highlighted.ShouldBe(option, $"{option} was not reached with the arrow keys in {testId}");
@@ -354,8 +355,17 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         }
     }
 
-    private static Task<string?> ActiveDescendantAsync(IPage page) =>
-        page.EvaluateAsync<string?>("() => document.activeElement ? document.activeElement.getAttribute('aria-activedescendant') : null");
+    /// <summary>The highlighted option: the focused combobox's aria-activedescendant, else the list's highlighted item.</summary>
+    private const string HighlightScript = """
+        (() => {
+          const a = document.activeElement;
+          const id = a && a.getAttribute('aria-activedescendant');
+          const e = (id && document.getElementById(id)) || document.querySelector('.mud-popover-open .mud-list-item.mud-selected-item');
+          return e ? e.textContent.trim() : null;
+        })()
+        """;
+
+    private static Task<string?> HighlightedAsync(IPage page) => page.EvaluateAsync<string?>("() => " + HighlightScript);
 
     /// <summary>Presses Tab (or Shift+Tab) until the focused element matches <paramref name="selector"/>, then checks focus shows.</summary>
     private static async Task TabToAsync(IPage page, string selector, bool backwards = false, int maxPresses = 80)
