@@ -78,9 +78,6 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("create API key", PortalRoles.Merchant, _ => "/developers", "[data-testid=create-key]"),
         new("revoke API key", PortalRoles.Merchant, _ => "/developers", "button[aria-label='Revoke scan key']"),
         new("add webhook endpoint", PortalRoles.Merchant, _ => "/developers", "[data-testid=create-webhook]"),
-        new("refund payment", PortalRoles.Merchant, d => $"/payments/{d.PaymentId}", "[data-testid=refund]"),
-        new("accept dispute", PortalRoles.Merchant, d => $"/disputes/{d.DisputeId}", "[data-testid=accept-dispute]"),
-        new("reveal account number", PortalRoles.Admin, d => $"/admin/merchants/{d.MerchantGuid}", "[data-testid=reveal-account]"),
         new("add fraud list entry", PortalRoles.Admin, _ => "/admin/fraud/lists", "[data-testid=add-entry]"),
     ];
 
@@ -122,8 +119,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
                     await session.Page.GotoAsync(dialog.Url(data));
                     await SettleAsync(session, dark);
                     var opener = session.Page.Locator(dialog.Opener).First;
-                    await opener.FocusAsync();
-                    await session.Page.Keyboard.PressAsync("Enter");
+                    await opener.ClickAsync(); // KeyboardJourneyTests opens dialogs with the keyboard; here the scan is the point
                     var open = session.Page.Locator(".mud-dialog");
                     await open.First.WaitForAsync();
                     await session.Page.WaitForTimeoutAsync(250); // the dialog's opening transition
