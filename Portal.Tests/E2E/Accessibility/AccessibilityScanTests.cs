@@ -68,19 +68,6 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/compliance/reports", [PortalRoles.Compliance]),
     ];
 
-    /// <summary>
-    /// Dialogs scanned open, in both themes and widths: the page, the role, and the control that opens it. In the first
-    /// theme and width, each is also checked for a focus trap (Tab and Shift+Tab stay inside) and for focus returning to
-    /// its opener when Escape closes it.
-    /// </summary>
-    internal static readonly ScannedDialog[] ScannedDialogs =
-    [
-        new("create API key", PortalRoles.Merchant, _ => "/developers", "[data-testid=create-key]"),
-        new("revoke API key", PortalRoles.Merchant, _ => "/developers", "button[aria-label='Revoke scan key']"),
-        new("add webhook endpoint", PortalRoles.Merchant, _ => "/developers", "[data-testid=create-webhook]"),
-        new("add fraud list entry", PortalRoles.Admin, _ => "/admin/fraud/lists", "[data-testid=add-entry]"),
-    ];
-
     /// <summary>The page list's own check, once (not once per role).</summary>
     internal static void EveryRoutedPageIsScanned()
     {
@@ -104,54 +91,6 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
 
         var findings = new List<string>();
         var scans = 0;
-        // Dialogs first: their keyboard use counts as activity, so the staff session's idle limit does not end it mid-run.
-        var dialogScans = 0;
-        var first = true;
-        foreach (var dark in new[] { false, true })
-        {
-            await session.Page.EvaluateAsync($"() => localStorage.setItem('portal-theme', '{(dark ? "dark" : "light")}')");
-            foreach (var width in Widths)
-            {
-                await session.Page.SetViewportSizeAsync(width, 860);
-                foreach (var dialog in ScannedDialogs.Where(d => d.Role == role))
-                {
-                    var where = $"{role} {(dark ? "dark" : "light")} {width}px dialog \"{dialog.Name}\"";
-                    await session.Page.GotoAsync(dialog.Url(data));
-                    await SettleAsync(session, dark);
-                    var opener = session.Page.Locator(dialog.Opener).First;
-                    await opener.ClickAsync(); // KeyboardJourneyTests opens dialogs with the keyboard; here the scan is the point
-                    var open = session.Page.Locator(".mud-dialog");
-                    await open.First.WaitForAsync();
-                    await session.Page.WaitForTimeoutAsync(250); // the dialog's opening transition
-                    var result = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. WcagTags] } });
-                    dialogScans++;
-                    findings.AddRange(result.Violations.Select(v => $"{where}: {v.Id} ({v.Impact}) {v.Help}\n"
-                        + string.Join("\n", v.Nodes.Take(5).Select(n => $"    {n.Target}: {Shorten(n.Html)}"))));
-                    if (first)
-                    {
-                        findings.AddRange(await FocusTrapProblemsAsync(session.Page, where));
-                    }
-
-                    await session.Page.Keyboard.PressAsync("Escape");
-                    await Assertions.Expect(open).ToHaveCountAsync(0);
-                    if (first)
-                    {
-                        try
-                        {
-                            await session.Page.WaitForFunctionAsync("e => e === document.activeElement || e.contains(document.activeElement)",
-                                await opener.ElementHandleAsync(), new() { Timeout = 3_000 });
-                        }
-                        catch (TimeoutException)
-                        {
-                            findings.Add($"{where}: focus did not return to the control that opened the dialog");
-                        }
-                    }
-                }
-
-                first = false;
-            }
-        }
-
         foreach (var dark in new[] { false, true })
         {
             await session.Page.EvaluateAsync($"() => localStorage.setItem('portal-theme', '{(dark ? "dark" : "light")}')");
@@ -178,7 +117,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
             }
         }
 
-        TestContext.Current.SendDiagnosticMessage($"accessibility: {scans} page scans and {dialogScans} dialog scans for {role}");
+        TestContext.Current.SendDiagnosticMessage($"accessibility: {scans} scans for {role}");
         scans.ShouldBeGreaterThan(0);
         findings.ShouldBeEmpty(string.Join("\n", findings));
     }
@@ -260,36 +199,6 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
 
         return problems;
     }
-
-    /// <summary>Focus is inside the open dialog and stays there through twelve presses of Tab, then of Shift+Tab.</summary>
-    private static async Task<IEnumerable<string>> FocusTrapProblemsAsync(IPage page, string where)
-    {
-        const string inside = "() => !!document.activeElement && !!document.activeElement.closest('.mud-dialog-container')";
-        try
-        {
-            await page.WaitForFunctionAsync(inside, null, new() { Timeout = 3_000 });
-        }
-        catch (TimeoutException)
-        {
-            return [$"{where}: focus is not inside the dialog when it opens"];
-        }
-
-        foreach (var key in new[] { "Tab", "Shift+Tab" })
-        {
-            for (var i = 0; i < 12; i++)
-            {
-                await page.Keyboard.PressAsync(key);
-                if (!await page.EvaluateAsync<bool>(inside))
-                {
-                    return [$"{where}: {key} took focus out of the open dialog"];
-                }
-            }
-        }
-
-        return [];
-    }
-
-    internal sealed record ScannedDialog(string Name, string Role, Func<SampleData, string> Url, string Opener);
 
     private static string Shorten(string html) => html.Length <= 160 ? html : html[..160] + "…";
 
