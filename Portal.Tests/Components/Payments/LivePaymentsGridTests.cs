@@ -47,6 +47,34 @@ public sealed class LivePaymentsGridTests : PaymentsHarness
     }
 
     [Fact]
+    public async Task New_payments_are_announced_in_one_polite_region_and_the_rows_are_not_live()
+    {
+        var merchant = await ApprovedMerchantAsync("100009");
+        SignIn(Admin);
+        var grid = RenderGrid(adminView: true);
+        grid.WaitForAssertion(() => grid.Find("[data-testid=no-payments]"));
+        var region = grid.Find("[data-testid=live-announcer]");
+        region.GetAttribute("role").ShouldBe("status");
+        region.GetAttribute("aria-live").ShouldBe("polite");
+        region.GetAttribute("aria-atomic").ShouldBe("true");
+        region.TextContent.Trim().ShouldBeEmpty();
+
+        await Task.Run(() => PayAsync(merchant, 1200));
+        grid.WaitForAssertion(() => grid.Find("[data-testid=live-announcer]").TextContent.Trim().ShouldBe("1 new payment"));
+
+        // A burst right after is coalesced: the rows update, the sentence waits for the interval (LiveAnnouncerTests covers the timing).
+        for (var i = 0; i < 5; i++)
+        {
+            await Task.Run(() => PayAsync(merchant, 100 + i));
+        }
+
+        grid.WaitForAssertion(() => RowIds(grid).Length.ShouldBe(6));
+        grid.Find("[data-testid=live-announcer]").TextContent.Trim().ShouldBe("1 new payment");
+        grid.FindAll("[aria-live]").Count.ShouldBe(1);
+        grid.Find("[data-testid=payments-grid]").GetAttribute("aria-live").ShouldBeNull();
+    }
+
+    [Fact]
     public async Task A_payment_changing_state_updates_its_row_instead_of_adding_one()
     {
         var merchant = await ApprovedMerchantAsync("100002");

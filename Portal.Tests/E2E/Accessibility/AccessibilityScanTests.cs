@@ -19,7 +19,7 @@ namespace Portal.Tests.E2E.Accessibility;
 /// </summary>
 public abstract class AccessibilityScanTests(BrowserFixture browser, string role)
 {
-    private static readonly string[] WcagTags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
+    internal static readonly string[] WcagTags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
     private static readonly int[] Widths = [1280, 390];
 
     internal const string Anonymous = "Anonymous";

@@ -1,6 +1,9 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Portal.Auth;
+using Portal.Core.Audit;
 using Portal.Core.Kyc;
 using Portal.Core.Merchants;
 using Portal.Tests.Infrastructure;
@@ -14,7 +17,7 @@ namespace Portal.Tests.E2E.Accessibility;
 public sealed class KeyboardJourneyTests(BrowserFixture browser)
 {
     [Fact]
-    public async Task Compliance_opens_the_audit_log_and_verifies_the_chain_with_the_keyboard_alone()
+    public async Task Compliance_filters_the_audit_log_verifies_the_chain_and_exports_it_with_the_keyboard_alone()
     {
         await using var session = await PortalSession.StartAsync(browser);
         var page = session.Page;
@@ -32,12 +35,158 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         var rows = page.Locator("[data-testid=audit-grid] tbody tr");
         await rows.First.WaitForAsync();
 
-        // Choosing the action filter with the keyboard is not here yet: MudSelect opens on Enter and moves with the arrows,
-        // but Enter did not choose the highlighted action in this suite (issue 25's note; the compliance explorer of issue 18
-        // replaces this filter).
-        await TabToAsync(page, "[data-testid=verify-chain]");
+        // The action filter, chosen with Enter, the arrows and Enter (SelectionOnEnter), then applied.
+        await TabToAsync(page, "[data-testid=filter-action]");
+        await ChooseWithKeyboardAsync(page, "filter-action", AuditActions.SignIn);
+        await TabToAsync(page, "[data-testid=filter-apply]");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("action=auth.sign_in"));
+        await Assertions.Expect(page.Locator("[data-testid=audit-grid] tbody tr").Filter(new() { HasNotText = AuditActions.SignIn })).ToHaveCountAsync(0);
+        await rows.First.WaitForAsync();
+
+        await TabToAsync(page, "[data-testid=verify-chain]", backwards: true);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("[data-testid=verify-result]")).ToContainTextAsync("intact", new() { IgnoreCase = true });
+
+        // Export the filtered events as JSON Lines and download the file, still with the keyboard alone.
+        await TabToAsync(page, "[data-testid=export-format]");
+        await ChooseWithKeyboardAsync(page, "export-format", "JSON Lines");
+        await TabToAsync(page, "[data-testid=export-start]");
+        await page.Keyboard.PressAsync("Enter");
+        var link = page.Locator("[data-testid=export-download]");
+        await link.WaitForAsync();
+        await TabToAsync(page, "[data-testid=export-download]");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Keyboard.PressAsync("Enter"));
+        download.SuggestedFilename.ShouldEndWith(".zip");
+        (await link.InnerTextAsync()).ShouldContain(".zip");
+        session.ConsoleErrors.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_merchant_registers_completes_onboarding_and_uploads_documents_with_the_keyboard_alone()
+    {
+        await using var session = await PortalSession.StartAsync(browser);
+        var page = session.Page;
+        var email = $"keys-{Guid.NewGuid():N}@shop.example";
+        const string password = "Keyboard-Only-2026!";
+        var cac = Random.Shared.Next(100_000, 999_999).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+        // Register: email, password, confirmation, in that order, and Enter submits.
+        await page.GotoAsync("/account/register");
+        await TabToAsync(page, "#email");
+        await page.Keyboard.TypeAsync(email);
+        await NextFieldAsync(page, "#password");
+        await page.Keyboard.TypeAsync(password);
+        await NextFieldAsync(page, "#confirm");
+        await page.Keyboard.TypeAsync(password);
+        await NextFieldAsync(page, "button[type=submit]");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("[data-testid=register-confirmation]").WaitForAsync();
+
+        // Confirm the email from the development outbox's link.
+        await page.GotoAsync("/dev/outbox");
+        await session.WaitForInteractiveAsync();
+        var confirm = page.Locator("[data-testid=outbox-message]").Filter(new() { HasText = email }).Locator("[data-testid=outbox-action]").First;
+        await confirm.WaitForAsync();
+        await TabToAsync(page, confirm);
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("[data-testid=email-confirmed]").WaitForAsync();
+
+        await SignInWithKeyboardAsync(session, email, password, staff: false);
+        await TabToAsync(page, "[data-testid=nav] a[href='/onboarding']");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/onboarding");
+        await session.WaitForInteractiveAsync();
+        var title = page.Locator("[data-testid=step-title]");
+        await title.Filter(new() { HasText = "Business details" }).WaitForAsync();
+
+        // Step 1: the fields in reading order; the two selects chosen with Enter, the arrows and Enter.
+        await ScanStepAsync(page, "Business details");
+        await TabToAsync(page, "[data-testid=business-name]");
+        await page.Keyboard.TypeAsync("Keyboard Goods Ltd");
+        await NextFieldAsync(page, "[data-testid=cac-number]");
+        await page.Keyboard.TypeAsync(cac);
+        await NextFieldAsync(page, "[data-testid=business-type]");
+        await ChooseWithKeyboardAsync(page, "business-type", "Sole proprietorship");
+        await NextFieldAsync(page, "[data-testid=industry]");
+        await ChooseWithKeyboardAsync(page, "industry", "Retail");
+        await NextFieldAsync(page, "[data-testid=address]");
+        await page.Keyboard.TypeAsync("3 Marina Road, Lagos Island, Lagos");
+        await NextFieldAsync(page, "[data-testid=website]");
+        await NextFieldAsync(page, "[data-testid=next]");
+        await page.Keyboard.PressAsync("Enter");
+        await title.Filter(new() { HasText = "Contact" }).WaitForAsync();
+
+        // Step 2.
+        await ScanStepAsync(page, "Contact");
+        await TabToAsync(page, "[data-testid=contact-email]");
+        await page.Keyboard.TypeAsync("hello@keyboard.example");
+        await NextFieldAsync(page, "[data-testid=contact-phone]");
+        await page.Keyboard.TypeAsync("+234 803 555 0101");
+        await TabToAsync(page, "[data-testid=next]", maxPresses: 4);
+        await page.Keyboard.PressAsync("Enter");
+        await title.Filter(new() { HasText = "Beneficial owners" }).WaitForAsync();
+
+        // Step 3: the date is typed into the editable date picker; the attestation is a checkbox ticked with Space.
+        await ScanStepAsync(page, "Beneficial owners");
+        await TabToAsync(page, "[data-testid=owner-name]");
+        await page.Keyboard.TypeAsync("Tunde Bakare");
+        await NextFieldAsync(page, "[data-testid=owner-dob]");
+        await page.Keyboard.TypeAsync("1980-05-17");
+        await TabToAsync(page, "[data-testid=owner-nationality]", maxPresses: 3);
+        await page.Keyboard.TypeAsync("Nigerian");
+        await NextFieldAsync(page, "[data-testid=owner-percent]");
+        await page.Keyboard.TypeAsync("100");
+        await TabToAsync(page, "[data-testid=owners-attest]", maxPresses: 3);
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(page.Locator("[data-testid=owners-attest] input[type=checkbox], input[type=checkbox][data-testid=owners-attest]").First).ToBeCheckedAsync();
+        await TabToAsync(page, "[data-testid=next]", maxPresses: 4);
+        await page.Keyboard.PressAsync("Enter");
+        await title.Filter(new() { HasText = "Settlement account" }).WaitForAsync();
+
+        // Step 4.
+        await ScanStepAsync(page, "Settlement account");
+        await TabToAsync(page, "[data-testid=bank-name]");
+        await page.Keyboard.TypeAsync("Zenith Bank");
+        await NextFieldAsync(page, "[data-testid=account-name]");
+        await page.Keyboard.TypeAsync("Keyboard Goods Ltd");
+        await NextFieldAsync(page, "[data-testid=account-number]");
+        await page.Keyboard.TypeAsync("0123456789");
+        await TabToAsync(page, "[data-testid=next]", maxPresses: 4);
+        await page.Keyboard.PressAsync("Enter");
+        await title.Filter(new() { HasText = "Documents" }).WaitForAsync();
+
+        // Step 5: the file control is reached with Tab, shows focus on its drop zone, and Space opens the file chooser.
+        await ScanStepAsync(page, "Documents");
+        await page.Locator("[data-testid=requirements]").WaitForAsync();
+        await TabToAsync(page, "input[type=file]");
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Space"));
+        chooser.IsMultiple.ShouldBeTrue();
+        await chooser.SetFilesAsync(new[]
+        {
+            new FilePayload { Name = "director-id.png", MimeType = "image/png", Buffer = TestImages.IdCardPng() },
+            new FilePayload { Name = "utility-bill.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf("utility bill") },
+            new FilePayload { Name = "statement.pdf", MimeType = "application/pdf", Buffer = TestImages.Pdf("bank statement") },
+        });
+        await Assertions.Expect(page.Locator("[data-testid=pending-file]")).ToHaveCountAsync(3);
+        await TabToAsync(page, "[data-testid=upload-all]");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("[data-testid=requirements] [data-testid=document-state]").Filter(new() { HasText = "Uploaded" })).ToHaveCountAsync(3);
+        // The "uploaded" toasts are announced politely, not as alerts that interrupt (portal.js turns MudSnackbar's role=alert into a status).
+        await page.Locator(".mud-snackbar").First.WaitForAsync();
+        var toast = page.Locator(".mud-snackbar[role=status], .mud-snackbar [role=status]").First;
+        await Assertions.Expect(toast).ToHaveAttributeAsync("aria-live", "polite");
+        await Assertions.Expect(page.Locator(".mud-snackbar[role=alert], .mud-snackbar [role=alert]")).ToHaveCountAsync(0);
+        await TabToAsync(page, "[data-testid=next]");
+        await page.Keyboard.PressAsync("Enter");
+        await title.Filter(new() { HasText = "Review and submit" }).WaitForAsync();
+        (await page.Locator("[data-testid=review]").InnerTextAsync()).ShouldContain("Sole proprietorship");
+
+        // Step 6: submit.
+        await ScanStepAsync(page, "Review and submit");
+        await TabToAsync(page, "[data-testid=submit]");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("[data-testid=merchant-status]").Filter(new() { HasText = "Submitted" }).WaitForAsync();
         session.ConsoleErrors.ShouldBeEmpty();
     }
 
@@ -147,6 +296,77 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await session.WaitForInteractiveAsync();
     }
 
+    /// <summary>axe (WCAG 2.x A and AA) on the wizard's current step, at the session's width and at 390 px.</summary>
+    private static async Task ScanStepAsync(IPage page, string step)
+    {
+        var findings = new List<string>();
+        foreach (var width in new[] { 1360, 390 })
+        {
+            await page.SetViewportSizeAsync(width, 860);
+            await page.WaitForTimeoutAsync(250);
+            var result = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. AccessibilityScanTests.WcagTags] } });
+            findings.AddRange(result.Violations.Select(v => $"wizard step {step} at {width}px: {v.Id} ({v.Impact}) {v.Help}: "
+                + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target.ToString()))));
+        }
+
+        await page.SetViewportSizeAsync(1360, 860);
+        findings.ShouldBeEmpty(string.Join("\n", findings));
+    }
+
+    /// <summary>The next control in the tab order (one press, or two where a field has a button of its own) is <paramref name="selector"/>.</summary>
+    private static Task NextFieldAsync(IPage page, string selector) => TabToAsync(page, selector, maxPresses: 2);
+
+    /// <summary>
+    /// On a focused MudSelect: Enter opens the list, ArrowDown moves the highlight to <paramref name="option"/> without
+    /// choosing it, Enter chooses it and closes the list, focus stays on the select.
+    /// </summary>
+    private static async Task ChooseWithKeyboardAsync(IPage page, string testId, string option)
+    {
+        var select = page.Locator(".mud-select").Filter(new() { Has = page.Locator($"[data-testid={testId}]") }).Last;
+        var before = await select.InnerTextAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync();
+        string? highlighted = null;
+        for (var i = 0; i < 40 && highlighted != option; i++)
+        {
+            var previous = await HighlightedAsync(page);
+            await page.Keyboard.PressAsync("ArrowDown");
+            // The highlight moves a server round trip later.
+            for (var wait = 0; wait < 30 && (highlighted = await HighlightedAsync(page)) == previous; wait++)
+            {
+                await page.WaitForTimeoutAsync(100);
+            }
+        }
+
+        highlighted.ShouldBe(option, $"{option} was not reached with the arrow keys in {testId}");
+        (await select.InnerTextAsync()).ShouldBe(before, "the arrow keys chose a value before Enter was pressed");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await Assertions.Expect(select).ToContainTextAsync(option);
+        // MudSelect puts focus back on itself after the list closes (a round trip later).
+        try
+        {
+            await page.WaitForFunctionAsync("e => e.contains(document.activeElement)", await select.ElementHandleAsync(), new() { Timeout = 5_000 });
+        }
+        catch (TimeoutException)
+        {
+            var at = await page.EvaluateAsync<string>("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 160) : 'nothing'");
+            throw new ShouldAssertException($"focus left {testId} after choosing; it is on {at}");
+        }
+    }
+
+    /// <summary>The highlighted option: the focused combobox's aria-activedescendant, else the list's highlighted item.</summary>
+    private const string HighlightScript = """
+        (() => {
+          const a = document.activeElement;
+          const id = a && a.getAttribute('aria-activedescendant');
+          const e = (id && document.getElementById(id)) || document.querySelector('.mud-popover-open .mud-list-item.mud-selected-item');
+          return e ? e.textContent.trim() : null;
+        })()
+        """;
+
+    private static Task<string?> HighlightedAsync(IPage page) => page.EvaluateAsync<string?>("() => " + HighlightScript);
+
     /// <summary>Presses Tab (or Shift+Tab) until the focused element matches <paramref name="selector"/>, then checks focus shows.</summary>
     private static async Task TabToAsync(IPage page, string selector, bool backwards = false, int maxPresses = 80)
     {
@@ -191,6 +411,10 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
               const a = document.activeElement;
               if (!a || a === document.body) return false;
               if (a.closest('.mud-input-control') && a.closest('.mud-input')?.matches('.mud-focused, :focus-within')) return true;
+              const drawn = e => { const s = getComputedStyle(e); return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none'; };
+              // Visually hidden native inputs show focus on what the user sees: the drop zone, the checkbox's box.
+              if (a.matches('input[type=file]')) { const zone = a.closest('.mud-file-upload')?.querySelector('.portal-drop'); return !!zone && drawn(zone); }
+              if (a.matches('input[type=checkbox], input[type=radio]')) { const box = a.closest('.mud-checkbox, .mud-radio, .mud-switch'); return !!box && drawn(box); }
               const s = getComputedStyle(a);
               return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
             }
