@@ -24,7 +24,8 @@ public sealed partial class PortalSession : IAsyncDisposable
         {
             if (message.Type == "error")
             {
-                ConsoleErrors.Add(message.Text);
+                // A failed resource names no URL in its console text: add it, so a failure says which request it was.
+                ConsoleErrors.Add(message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal) ? $"{message.Text} ({message.Location})" : message.Text);
             }
         };
     }

@@ -18,7 +18,8 @@ window.portal = {
   let lastSent = 0;
   const onInput = () => {
     const now = Date.now();
-    if (now - lastSent < minimumGapMs || !document.querySelector("[data-circuit=interactive]")) return;
+    // Only a signed-in page (it has the sign-out form) has a session to keep: an anonymous page's ping would be refused.
+    if (now - lastSent < minimumGapMs || !document.querySelector("[data-circuit=interactive]") || !document.querySelector("form[action='/account/logout']")) return;
     lastSent = now;
     fetch("/account/activity", { method: "POST", credentials: "same-origin", redirect: "manual" }).catch(() => {});
   };
