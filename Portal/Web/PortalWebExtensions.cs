@@ -76,7 +76,19 @@ internal static class PortalWebExtensions
 
         // Pages: an empty 404 shows the not-found page. API (inner, so it answers first): every empty error
         // response (401, 403, 404, 405, 415...) becomes RFC 7807 problem details, which the outer one leaves alone.
+        // Only page loads (GET, HEAD) are re-executed: a POST re-executed as POST /not-found meets the page's antiforgery
+        // check and turned an anonymous fetch's 401 (for example portal.js's /account/activity ping) into a 400.
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+                && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+
+            return next(context);
+        });
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
     }
 

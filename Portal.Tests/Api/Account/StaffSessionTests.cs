@@ -48,6 +48,18 @@ public sealed class StaffSessionTests
     }
 
     [Fact]
+    public async Task An_anonymous_activity_ping_is_told_401_not_an_antiforgery_400()
+    {
+        await using var factory = Factory();
+        using var client = factory.HttpsClient();
+
+        using var response = await client.PostAsync("/account/activity", null);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await response.Content.ReadAsStringAsync()).ShouldNotContain("antiforgery");
+    }
+
+    [Fact]
     public async Task Staff_cookie_ends_after_fifteen_minutes_idle()
     {
         await using var factory = Factory();
