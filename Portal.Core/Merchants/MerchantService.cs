@@ -373,7 +373,8 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             new MerchantId(id).ToString(), outcome == MerchantWriteOutcome.Done ? AuditChange.Format(null, Snapshot(record), "created") : outcome.ToString()), cancellationToken);
         return outcome switch
         {
-            MerchantWriteOutcome.Done => Result<Merchant>.Ok(await OpenAsync(record, cancellationToken)),
+            // The details were sealed a moment ago from pii: answer with them rather than unwrap and decrypt them again.
+            MerchantWriteOutcome.Done => Result<Merchant>.Ok(Open(record, pii)),
             MerchantWriteOutcome.DuplicateCac => DuplicateCac("A merchant with this CAC registration number is already registered.",
                 new Dictionary<string, string[]> { ["cac_number"] = ["This CAC registration number is already registered."] }),
             MerchantWriteOutcome.DuplicateId => Error.Conflict("This account has already registered its merchant."),
@@ -402,10 +403,12 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
     private async Task<Merchant> OpenAsync(MerchantRecord r, CancellationToken cancellationToken)
     {
         // Decryption failure is loud (CryptographicException): tampered data is never shown as if it were fine.
-        var pii = await vault.OpenAsync(r.Id, r.SealedPii, cancellationToken);
-        return new Merchant(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
-            r.SubmittedAt, r.AssignedTo);
+        return Open(r, await vault.OpenAsync(r.Id, r.SealedPii, cancellationToken));
     }
+
+    private static Merchant Open(MerchantRecord r, MerchantPii pii) =>
+        new(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
+            r.SubmittedAt, r.AssignedTo);
 
     /// <summary>The audited fields of a merchant record: everything but the sealed PII.</summary>
     internal static Dictionary<string, string?> Snapshot(MerchantRecord r) => new(StringComparer.Ordinal)

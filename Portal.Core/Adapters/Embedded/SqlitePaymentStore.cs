@@ -19,7 +19,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _clock;
-    private readonly GroupCommitWriter<PaymentWrite, PaymentWriteResult> _writer;
+    private readonly GroupCommitWriter<QueuedWrite, PaymentWriteResult> _writer;
     private readonly ReadSessions _reads;
     private DateTimeOffset _nextCleanup;
 
@@ -98,18 +98,30 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         _clock = clock;
         _nextCleanup = clock.GetUtcNow();
         _reads = new ReadSessions(db, StoreName);
-        _writer = new GroupCommitWriter<PaymentWrite, PaymentWriteResult>(StoreName, db, Commit, logger, writerOptions, CleanUpExpiredKeys);
+        _writer = new GroupCommitWriter<QueuedWrite, PaymentWriteResult>(StoreName, db, Commit, logger, writerOptions, CleanUpExpiredKeys);
     }
 
     /// <summary>The store's writer (tests hold it to fill its queue).</summary>
-    internal GroupCommitWriter<PaymentWrite, PaymentWriteResult> Writer => _writer;
+    internal GroupCommitWriter<QueuedWrite, PaymentWriteResult> Writer => _writer;
 
     public Task<PaymentWriteResult> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
 
         // Once queued the write happens; the caller may stop waiting for it.
-        return _writer.WriteAsync(write, cancellationToken);
+        return _writer.WriteAsync(QueuedWrite.From(write), cancellationToken);
+    }
+
+    /// <summary>
+    /// A write with its documents already serialised: the caller's thread does the JSON work (callers run in parallel), so
+    /// the one writer thread, which every payment waits for, only binds and steps.
+    /// </summary>
+    internal sealed record QueuedWrite(PaymentWrite Write, string? NewPaymentDoc, string? UpdatedPaymentDoc, string? NewRefundDoc)
+    {
+        public static QueuedWrite From(PaymentWrite w) => new(w,
+            w.NewPayment is { } created ? JsonSerializer.Serialize(created, Json) : null,
+            w.UpdatedPayment is { } updated ? JsonSerializer.Serialize(updated, Json) : null,
+            w.NewRefund is { } refund ? JsonSerializer.Serialize(refund, Json) : null);
     }
 
     public async Task<Payment?> GetAsync(Guid id, CancellationToken cancellationToken) =>
@@ -278,7 +290,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         return events;
     }
 
-    private void Commit(WriteSession session, IReadOnlyList<PaymentWrite> batch, PaymentWriteResult[] results)
+    private void Commit(WriteSession session, IReadOnlyList<QueuedWrite> batch, PaymentWriteResult[] results)
     {
         var now = _clock.GetUtcNow();
         using var transaction = session.Begin();
@@ -297,9 +309,10 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         transaction.Commit();
     }
 
-    private static PaymentWriteResult Apply(WriteSession session, PaymentWrite w, DateTimeOffset now)
+    private static PaymentWriteResult Apply(WriteSession session, QueuedWrite queued, DateTimeOffset now)
     {
         SqliteCommand Command(string sql) => session.Statement(sql);
+        var w = queued.Write;
 
         if (w.NewIdempotency is { } record)
         {
@@ -328,7 +341,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 WHERE id = $id AND version = $expected
                 """);
             update.With("$status", updated.Status.ToString()).With("$ref", updated.ProcessorReference).With("$version", updated.Version)
-                .With("$doc", JsonSerializer.Serialize(updated, Json)).With("$id", Id(updated.Id)).With("$expected", w.ExpectedVersion);
+                .With("$doc", queued.UpdatedPaymentDoc).With("$id", Id(updated.Id)).With("$expected", w.ExpectedVersion);
             if (update.ExecuteNonQuery() == 0)
             {
                 return new PaymentWriteResult(PaymentWriteStatus.VersionConflict);
@@ -350,7 +363,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
                 """);
             insert.With("$id", Id(payment.Id)).With("$m", Id(payment.MerchantId)).With("$c", payment.CustomerId).With("$status", payment.Status.ToString())
                 .With("$at", payment.CreatedAt.UtcTicks).With("$ref", payment.ProcessorReference).With("$version", payment.Version)
-                .With("$doc", JsonSerializer.Serialize(payment, Json));
+                .With("$doc", queued.NewPaymentDoc);
             insert.ExecuteNonQuery();
         }
 
@@ -358,7 +371,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         {
             var insert = Command("INSERT INTO refunds (id, payment_id, created_at, doc) VALUES ($id, $p, $at, $doc)");
             insert.With("$id", Id(refund.Id)).With("$p", Id(refund.PaymentId)).With("$at", refund.CreatedAt.UtcTicks)
-                .With("$doc", JsonSerializer.Serialize(refund, Json));
+                .With("$doc", queued.NewRefundDoc);
             insert.ExecuteNonQuery();
         }
 
