@@ -89,27 +89,38 @@ public sealed class AuditService
     public Task<IReadOnlyDictionary<string, long>> CountByActionAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
         _log.CountByActionAsync(from, to, cancellationToken);
 
-    /// <summary>Every event matching the filters, oldest first, read in keyset pages of <paramref name="pageSize"/> (constant memory).</summary>
+    /// <summary>
+    /// Every event matching the filters, oldest first, read in keyset pages of <paramref name="pageSize"/> (constant memory).
+    /// The next page is read on the thread pool while the caller works through this one (the SQLite adapter reads
+    /// synchronously), so an export's reading and writing overlap; at most two pages are in memory.
+    /// </summary>
     public async IAsyncEnumerable<AuditEvent> ReadAllAsync(AuditQuery filters, int pageSize = 2000,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filters);
-        long? after = filters.AfterSequence;
+        Task<AuditPage> Page(long? after) =>
+            _log.QueryAsync(filters with { Limit = pageSize, Ascending = true, AfterSequence = after, BeforeSequence = filters.BeforeSequence, CountTotal = false, Skip = 0 },
+                cancellationToken);
+
+        var next = Page(filters.AfterSequence);
         while (true)
         {
-            var page = await _log.QueryAsync(filters with { Limit = pageSize, Ascending = true, AfterSequence = after, BeforeSequence = filters.BeforeSequence, CountTotal = false, Skip = 0 },
-                cancellationToken);
+            var page = await next;
+            var more = page.NextAfterSequence;
+            if (more is { } after)
+            {
+                next = Task.Run(() => Page(after), cancellationToken);
+            }
+
             foreach (var e in page.Events)
             {
                 yield return e;
             }
 
-            if (page.NextAfterSequence is not { } next)
+            if (more is null)
             {
                 yield break;
             }
-
-            after = next;
         }
     }
 

@@ -187,7 +187,8 @@ public sealed record CustomerProfile(
     }
 }
 
-public sealed record RecentPayment(DateTimeOffset At, long Amount);
+/// <summary>A value, so a profile's recent payments sit in one array the scorer walks without a pointer per payment.</summary>
+public readonly record struct RecentPayment(DateTimeOffset At, long Amount);
 
 /// <summary>One new payment attempt as the customer profile sees it; <paramref name="PassedScreening"/> is false for blocked and held attempts.</summary>
 public sealed record PaymentActivity(Guid MerchantId, string CustomerId, long Amount, string? DeviceId, string? Country, DateTimeOffset At, bool PassedScreening = true);

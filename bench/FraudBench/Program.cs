@@ -164,6 +164,10 @@ namespace FraudBench
 
             GC.Collect();
             var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            // Exact measures beside the wall clock, which a shared machine makes noisy: bytes allocated, CPU time, collections.
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var collectionsBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             var lastTenth = -1;
             var clock = Stopwatch.StartNew();
             var progress = new SyncProgress(p =>
@@ -180,6 +184,10 @@ namespace FraudBench
                 confirmedFraud: confirmed);
             clock.Stop();
             Console.WriteLine($"backtest of {result.Payments:N0} payments: {clock.Elapsed.TotalSeconds:0.00} s ({result.Payments / clock.Elapsed.TotalSeconds:N0} payments/s)");
+            Console.WriteLine($"allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)result.Payments:N0} bytes/payment, "
+                + $"CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:0.0} s, "
+                + $"collections gen0/1/2 {GC.CollectionCount(0) - collectionsBefore.Item1}/{GC.CollectionCount(1) - collectionsBefore.Item2}/{GC.CollectionCount(2) - collectionsBefore.Item3}, "
+                + $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
             Console.WriteLine($"heap before {heapBefore / 1048576.0:0.0} MB, after {GC.GetTotalMemory(false) / 1048576.0:0.0} MB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MB");
             Console.WriteLine($"live  v{result.Live.Version}: blocked {result.Live.Blocked:N0}, held {result.Live.Held:N0}, passed {result.Live.Passed:N0}, disputed {result.Live.Disputed:N0}, confirmed {result.Live.Confirmed:N0} (blocked/held/passed {result.Live.BlockedConfirmed:N0}/{result.Live.HeldConfirmed:N0}/{result.Live.PassedConfirmed:N0})");
             Console.WriteLine($"draft v{result.Draft.Version}: blocked {result.Draft.Blocked:N0}, held {result.Draft.Held:N0}, passed {result.Draft.Passed:N0}, disputed {result.Draft.Disputed:N0}, confirmed {result.Draft.Confirmed:N0} (blocked/held/passed {result.Draft.BlockedConfirmed:N0}/{result.Draft.HeldConfirmed:N0}/{result.Draft.PassedConfirmed:N0})");

@@ -202,8 +202,9 @@ internal sealed class SqliteFraudStore(SqliteDatabase db) : IFraudListStore, IFr
 }
 
 /// <summary>
-/// Payments in time order for backtests, from payments.db's <c>ix_payments_created</c> index. Only the fields a replay
-/// needs are read (<c>json_extract</c> of the document), so a page costs no full deserialisation.
+/// Payments in time order for backtests, from payments.db's <c>ix_payments_created</c> index. The document is read as
+/// UTF-8 bytes and only the fields a replay needs are picked out of it in one pass (<see cref="Utf8JsonReader"/>): no full
+/// deserialisation, and no <c>json_extract</c>, which parses the document again for every field.
 /// </summary>
 internal sealed class SqlitePaymentHistory(SqliteDatabase db) : IPaymentHistory
 {
@@ -212,8 +213,7 @@ internal sealed class SqlitePaymentHistory(SqliteDatabase db) : IPaymentHistory
         await using var connection = await db.OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT id, merchant_id, customer_id, status, created_at, json_extract(doc, '$.amount'), json_extract(doc, '$.deviceId'), json_extract(doc, '$.country'),
-                   json_extract(doc, '$.ipAddress'), json_extract(doc, '$.metadata.email')
+            SELECT id, merchant_id, customer_id, status, created_at, doc
             FROM payments
             WHERE created_at >= $from AND created_at < $to {(after is null ? "" : "AND (created_at > $at OR id > $id)")}
             ORDER BY created_at, id LIMIT {Math.Clamp(limit, 1, 10_000)}
@@ -225,11 +225,81 @@ internal sealed class SqlitePaymentHistory(SqliteDatabase db) : IPaymentHistory
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new ReplayPayment(Guid.ParseExact(reader.GetString(0), "N"), Guid.ParseExact(reader.GetString(1), "N"), reader.GetString(2), reader.GetInt64(5),
-                reader.GetStringOrNull(6), reader.GetStringOrNull(7), reader.GetStringOrNull(8), reader.GetStringOrNull(9), Enum.Parse<PaymentStatus>(reader.GetString(3)),
-                new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero)));
+            var doc = ReplayFields.Read(reader.GetFieldValue<byte[]>(5));
+            rows.Add(new ReplayPayment(Guid.ParseExact(reader.GetString(0), "N"), Guid.ParseExact(reader.GetString(1), "N"), reader.GetString(2), doc.Amount,
+                doc.DeviceId, doc.Country, doc.IpAddress, doc.Email, Enum.Parse<PaymentStatus>(reader.GetString(3)), new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero)));
         }
 
         return rows;
+    }
+
+    /// <summary>The payment document's fields a replay reads: <c>amount</c>, <c>deviceId</c>, <c>country</c>, <c>ipAddress</c>, <c>metadata.email</c>.</summary>
+    internal readonly record struct ReplayFields(long Amount, string? DeviceId, string? Country, string? IpAddress, string? Email)
+    {
+        public static ReplayFields Read(ReadOnlySpan<byte> json)
+        {
+            var reader = new Utf8JsonReader(json);
+            long amount = 0;
+            string? device = null, country = null, ip = null, email = null;
+            reader.Read(); // the document's object
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("amount"u8))
+                {
+                    reader.Read();
+                    amount = reader.GetInt64();
+                }
+                else if (reader.ValueTextEquals("deviceId"u8))
+                {
+                    device = StringOrNull(ref reader);
+                }
+                else if (reader.ValueTextEquals("country"u8))
+                {
+                    country = StringOrNull(ref reader);
+                }
+                else if (reader.ValueTextEquals("ipAddress"u8))
+                {
+                    ip = StringOrNull(ref reader);
+                }
+                else if (reader.ValueTextEquals("metadata"u8))
+                {
+                    reader.Read();
+                    email = reader.TokenType == JsonTokenType.StartObject ? EmailOf(ref reader) : null;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return new ReplayFields(amount, device, country, ip, email);
+        }
+
+        private static string? StringOrNull(ref Utf8JsonReader reader)
+        {
+            reader.Read();
+            return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+
+        /// <summary>The metadata map's <c>email</c>, leaving the reader on the map's end.</summary>
+        private static string? EmailOf(ref Utf8JsonReader reader)
+        {
+            string? email = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("email"u8))
+                {
+                    email = StringOrNull(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return email;
+        }
     }
 }

@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using CsvHelper;
 using Portal.Core.Security;
 
 namespace Portal.Core.Audit.Export;
@@ -60,6 +57,15 @@ public sealed class AuditExportSigner : IDisposable
 /// </summary>
 public sealed class AuditExporter(AuditService audit, AuditExportSigner signer, TimeProvider clock)
 {
+    /// <summary>Events per keyset page: the log's largest, so a million rows are 100 queries.</summary>
+    private const int PageSize = 10_000;
+
+    /// <summary>Rows between progress reports; the output is flushed with each, so a downloading browser sees it move.</summary>
+    private const int ProgressEvery = 5000;
+
+    /// <summary>Rows are gathered into writes of about this size.</summary>
+    private const int WriteAtBytes = 1 << 16;
+
     public static string FileNameOf(AuditExportFileFormat format, DateTimeOffset at) =>
         $"audit-{at.UtcDateTime:yyyyMMdd-HHmmss}.{(format == AuditExportFileFormat.Csv ? "csv" : "jsonl")}";
 
@@ -73,68 +79,36 @@ public sealed class AuditExporter(AuditService audit, AuditExportSigner signer, 
         var now = clock.GetUtcNow();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var hashed = new HashingWriteStream(output, sha);
-        var digest = AuditExportFormat.InitialDigest();
         var checkpoints = new List<AuditExportCheckpoint>();
         long rows = 0;
         AuditEvent? first = null;
         AuditEvent? last = null;
-        var fields = new string[14];
-        await using (var text = new StreamWriter(hashed, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
+        using var writer = new AuditExportRowWriter(format);
+        await foreach (var e in audit.ReadAllAsync(filter.ToQuery(), PageSize, cancellationToken))
         {
-            CsvWriter? csv = null;
-            if (format == AuditExportFileFormat.Csv)
+            writer.Write(e);
+            rows++;
+            first ??= e;
+            last = e;
+            if (rows % AuditExportFormat.CheckpointEvery == 0)
             {
-                csv = new CsvWriter(text, AuditExportFormat.Csv, leaveOpen: true);
-                foreach (var c in AuditExportFormat.Columns)
-                {
-                    csv.WriteField(c);
-                }
-
-                await csv.NextRecordAsync();
+                checkpoints.Add(new AuditExportCheckpoint(rows, writer.DigestHex));
             }
 
-            var json = format == AuditExportFileFormat.JsonLines ? new JsonLineWriter(text) : null;
-            await foreach (var e in audit.ReadAllAsync(filter.ToQuery(), 5000, cancellationToken))
+            if (rows % ProgressEvery == 0)
             {
-                Fill(fields, e);
-                digest = AuditExportFormat.NextDigest(digest, fields);
-                fields[13] = Convert.ToHexStringLower(digest);
-                rows++;
-                first ??= e;
-                last = e;
-                if (rows % AuditExportFormat.CheckpointEvery == 0)
-                {
-                    checkpoints.Add(new AuditExportCheckpoint(rows, fields[13]));
-                }
-
-                if (csv is not null)
-                {
-                    for (var i = 0; i < 14; i++)
-                    {
-                        csv.WriteField(fields[i]);
-                    }
-
-                    csv.NextRecord();
-                }
-                else
-                {
-                    json!.Write(fields);
-                }
-
-                if (rows % 5000 == 0)
-                {
-                    progress?.Report(rows);
-                    await text.FlushAsync(cancellationToken);
-                }
+                await writer.DrainAsync(hashed, cancellationToken);
+                await hashed.FlushAsync(cancellationToken);
+                progress?.Report(rows);
             }
-
-            if (csv is not null)
+            else if (writer.Pending >= WriteAtBytes)
             {
-                await csv.FlushAsync();
-                await csv.DisposeAsync();
+                await writer.DrainAsync(hashed, cancellationToken);
             }
         }
 
+        await writer.DrainAsync(hashed, cancellationToken);
+        await hashed.FlushAsync(cancellationToken);
         progress?.Report(rows);
         var manifest = signer.Sign(new AuditExportManifest
         {
@@ -151,7 +125,7 @@ public sealed class AuditExporter(AuditService audit, AuditExportSigner signer, 
             LastSequence = last?.Sequence,
             FirstChainHash = first?.Hash,
             LastChainHash = last?.Hash,
-            LastRowDigest = Convert.ToHexStringLower(digest),
+            LastRowDigest = writer.DigestHex,
             ExportedAt = AuditExportFormat.Time(now),
             ExportedBy = actor.Name ?? actor.UserId,
             Checkpoints = checkpoints,
@@ -180,80 +154,6 @@ public sealed class AuditExporter(AuditService audit, AuditExportSigner signer, 
         }
 
         return manifest;
-    }
-
-    private static void Fill(string[] f, AuditEvent e)
-    {
-        f[0] = e.Sequence.ToString(CultureInfo.InvariantCulture);
-        f[1] = e.Id.ToString();
-        f[2] = AuditExportFormat.Time(e.OccurredAt);
-        f[3] = e.ActorId ?? "";
-        f[4] = e.ActorName ?? "";
-        f[5] = e.ActorRole ?? "";
-        f[6] = e.Action;
-        f[7] = e.Target ?? "";
-        f[8] = e.SourceIp ?? "";
-        f[9] = e.Outcome.ToString().ToLowerInvariant();
-        f[10] = e.Detail ?? "";
-        f[11] = e.PreviousHash;
-        f[12] = e.Hash;
-    }
-
-    /// <summary>One JSON object per line, the sequence as a number and every other field a string.</summary>
-    private sealed class JsonLineWriter(TextWriter text)
-    {
-        private readonly ArrayBufferWriterLite _buffer = new();
-
-        public void Write(string[] fields)
-        {
-            _buffer.Clear();
-            using (var w = new Utf8JsonWriter(_buffer))
-            {
-                w.WriteStartObject();
-                w.WriteNumber(AuditExportFormat.Columns[0], long.Parse(fields[0], CultureInfo.InvariantCulture));
-                for (var i = 1; i < 14; i++)
-                {
-                    w.WriteString(AuditExportFormat.Columns[i], fields[i]);
-                }
-
-                w.WriteEndObject();
-            }
-
-            text.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
-            text.Write('\n');
-        }
-    }
-
-    private sealed class ArrayBufferWriterLite : System.Buffers.IBufferWriter<byte>
-    {
-        private byte[] _array = new byte[4096];
-        private int _count;
-
-        public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _count);
-
-        public void Clear() => _count = 0;
-
-        public void Advance(int count) => _count += count;
-
-        public Memory<byte> GetMemory(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _array.AsMemory(_count);
-        }
-
-        public Span<byte> GetSpan(int sizeHint = 0)
-        {
-            Ensure(sizeHint);
-            return _array.AsSpan(_count);
-        }
-
-        private void Ensure(int sizeHint)
-        {
-            if (_array.Length - _count < Math.Max(sizeHint, 256))
-            {
-                Array.Resize(ref _array, Math.Max(_array.Length * 2, _count + Math.Max(sizeHint, 256)));
-            }
-        }
     }
 
     private sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream

@@ -54,6 +54,9 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
     private readonly IReadOnlySet<Guid>? _confirmed = confirmedFraud is { Count: > 0 } ? confirmedFraud : null;
     private readonly Side _live = new(live, lists);
     private readonly Side _draft = new(draft, lists);
+
+    // Both versions' profiles of a customer under one key: one hash of the customer id per payment, not one per version.
+    private readonly Dictionary<(Guid, string), Customer> _customers = new();
     private long _payments;
     private long _changed;
 
@@ -67,9 +70,16 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
         var confirmed = _confirmed?.Contains(payment.Id) == true;
         var input = new FraudInput(payment.Amount, payment.DeviceId, payment.Country, payment.CreatedAt, payment.MerchantId, payment.CustomerId, payment.IpAddress,
             payment.Email);
-        var recent = new RecentPayment(payment.CreatedAt, payment.Amount); // shared by both versions' profiles
-        var a = _live.Score(payment, input, recent, disputed, confirmed);
-        var b = _draft.Score(payment, input, recent, disputed, confirmed);
+        var recent = new RecentPayment(payment.CreatedAt, payment.Amount);
+        ref var customer = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_customers, (payment.MerchantId, payment.CustomerId), out var known);
+        if (!known)
+        {
+            customer = new Customer(new ReplayCustomer(payment.MerchantId, payment.CustomerId), new ReplayCustomer(payment.MerchantId, payment.CustomerId));
+        }
+
+        // A customer's first payment is scored without a profile, as on the live path.
+        var a = _live.Score(payment, input, recent, known ? customer.Live.Profile : null, customer.Live, disputed, confirmed);
+        var b = _draft.Score(payment, input, recent, known ? customer.Draft.Profile : null, customer.Draft, disputed, confirmed);
         if (a != b)
         {
             _changed++;
@@ -78,15 +88,15 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
 
     public BacktestResult Result(DateTimeOffset from, DateTimeOffset to) => new(from, to, _payments, _live.Column(), _draft.Column(), _changed);
 
+    private readonly record struct Customer(ReplayCustomer Live, ReplayCustomer Draft);
+
     private sealed class Side(ScoringRules rules, FraudListSnapshot lists)
     {
-        private readonly Dictionary<(Guid, string), ReplayCustomer> _profiles = new();
         private long _blocked, _held, _passed, _blockedDisputed, _heldDisputed, _passedDisputed, _blockedConfirmed, _heldConfirmed, _passedConfirmed;
 
-        public FraudDecision Score(ReplayPayment p, FraudInput input, RecentPayment recent, bool disputed, bool confirmed)
+        public FraudDecision Score(ReplayPayment p, FraudInput input, RecentPayment recent, CustomerProfile? profile, ReplayCustomer customer, bool disputed, bool confirmed)
         {
-            ref var customer = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_profiles, (p.MerchantId, p.CustomerId), out _);
-            var decision = FraudScorer.Assess(input, customer?.Profile, rules, lists).Decision;
+            var decision = FraudScorer.Assess(input, profile, rules, lists).Decision;
             switch (decision)
             {
                 case FraudDecision.Block:
@@ -106,7 +116,6 @@ public sealed class BacktestReplay(ScoringRules live, ScoringRules draft, FraudL
                     break;
             }
 
-            customer ??= new ReplayCustomer(p.MerchantId, p.CustomerId);
             customer.Add(recent, p.DeviceId, p.Country, decision == FraudDecision.Allow);
             return decision;
         }
@@ -209,7 +218,7 @@ public sealed class FraudBacktest(IPaymentHistory history, IFraudCaseOutcomes ou
     TimeProvider clock)
 {
     public const int MaxDays = 90;
-    public const int PageSize = 2000;
+    public const int PageSize = 5000;
 
     public async Task<Result<BacktestResult>> RunAsync(Actor actor, int days, IProgress<BacktestProgress>? progress = null, CancellationToken cancellationToken = default)
     {
