@@ -64,6 +64,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/fraud/{CaseId}", [PortalRoles.Admin], d => d.FraudCaseId),
         new("/admin/disputes", [PortalRoles.Admin]),
         new("/admin/disputes/{Id}", [PortalRoles.Admin], d => d.DisputeId),
+        new("/admin/self-check", [PortalRoles.Admin]),
         new("/compliance/audit", [PortalRoles.Compliance]),
         new("/compliance/reports", [PortalRoles.Compliance]),
     ];
