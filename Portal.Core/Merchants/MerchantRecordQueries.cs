@@ -100,7 +100,7 @@ public sealed class MerchantRecordQueries(
         var events = (await audit.QueryAsync(new AuditQuery(Limit: SectionRows, Target: new MerchantId(merchantId).ToString(), CountTotal: false), cancellationToken)).Events;
 
         var days = PaymentDays(stats);
-        var risk = Risk(merchant, stats, disputeList, recent, from);
+        var risk = Risk(merchant.Status, stats, disputeList, recent, from);
         var health = endpoints.Select(e => Health(e, deliveries.Where(d => d.EndpointId == e.Id).ToList())).ToList();
         var timeline = Timeline(history, versions, recent, disputeList, endpoints, keys, events);
         return new MerchantRecordView(merchant, risk, history, versions, recent, days, disputeList, health, keys, events, timeline);
@@ -116,13 +116,13 @@ public sealed class MerchantRecordQueries(
                 g.Where(b => Succeeded(b.Status)).GroupBy(b => b.Currency).ToDictionary(c => c.Key, c => c.Sum(b => b.Amount), StringComparer.Ordinal)))
             .ToList();
 
-    internal static MerchantRiskSummary Risk(Merchant merchant, IReadOnlyList<PaymentStatsBucket> stats, IReadOnlyList<Dispute> disputes, IReadOnlyList<Payment> recent, DateTimeOffset from)
+    internal static MerchantRiskSummary Risk(MerchantStatus kybStatus, IReadOnlyList<PaymentStatsBucket> stats, IReadOnlyList<Dispute> disputes, IReadOnlyList<Payment> recent, DateTimeOffset from)
     {
         var attempted = stats.Sum(b => b.Count);
         var taken = stats.Where(b => Succeeded(b.Status)).Sum(b => b.Count);
         var blocked = stats.Where(b => b.Status == PaymentStatus.Blocked).Sum(b => b.Count);
         var opened = disputes.Count(d => d.CreatedAt >= from);
-        return new MerchantRiskSummary(merchant.Status,
+        return new MerchantRiskSummary(kybStatus,
             taken == 0 ? null : 100.0 * opened / taken,
             attempted == 0 ? null : 100.0 * blocked / attempted,
             recent.Count == 0 ? null : recent.Max(p => p.CreatedAt),

@@ -24,6 +24,7 @@ internal static class OperationsApi
         SelfCheckStatus.Warn => "warn",
         SelfCheckStatus.Fail => "fail",
         SelfCheckStatus.NotApplicable => "not_applicable",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
     internal static async Task<Ok<SelfCheckReportDto>> RunSelfCheckAsync(SelfCheckRunner runner, CancellationToken cancellationToken)

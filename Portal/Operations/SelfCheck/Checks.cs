@@ -141,7 +141,8 @@ internal sealed class ClockSkewCheck(IHttpClientFactory http, IOptionsMonitor<Se
 
         var client = http.CreateClient(HttpClientName);
         var sent = clock.GetUtcNow();
-        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        using var response = await client.SendAsync(request, cancellationToken);
         var received = clock.GetUtcNow();
         if (response.Headers.Date is not { } reference)
         {
