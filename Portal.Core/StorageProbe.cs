@@ -23,4 +23,5 @@ public interface IStorageDurabilityProbe
 /// <param name="Writable">Whether a write transaction could start; <paramref name="Problem"/> says why not.</param>
 /// <param name="JournalMode">As the engine reports it, lower case (wal, delete...).</param>
 /// <param name="Synchronous">As the engine reports it: full, normal, off or extra.</param>
+/// <param name="Problem">Why a write transaction could not start, when it could not.</param>
 public sealed record StoreDurability(string Store, bool Writable, string JournalMode, string Synchronous, string? Problem = null);

@@ -23,8 +23,11 @@ public enum MerchantRecordKind
 public sealed record MerchantRecordEntry(DateTimeOffset At, MerchantRecordKind Kind, string Title, string? Detail, string? Link);
 
 /// <summary>The figures on top of the record.</summary>
+/// <param name="KybStatus">Where the merchant's application stands.</param>
 /// <param name="DisputeRatePercent">Disputes opened in the window per payment taken in it; null without payments.</param>
 /// <param name="FraudBlockRatePercent">Payments blocked by fraud scoring per payment attempted in the window; null without payments.</param>
+/// <param name="LastPaymentAt">When the newest payment was created; null before the first.</param>
+/// <param name="Window">The window of both rates.</param>
 public sealed record MerchantRiskSummary(MerchantStatus KybStatus, double? DisputeRatePercent, double? FraudBlockRatePercent, DateTimeOffset? LastPaymentAt, TimeSpan Window);
 
 /// <summary>One day of the merchant's payments: how many, the succeeded amount per currency, and the success rate of those decided.</summary>

@@ -12,6 +12,11 @@ namespace Portal.Operations;
 /// The admin home's live counts. Each is one bounded read: a count by status, a queue page's total, or the first
 /// <see cref="Cap"/> rows of a due-list (shown as "100+" beyond it), never a scan.
 /// </summary>
+/// <param name="KycWaiting">Cases submitted or in review.</param>
+/// <param name="KycInBreach">Cases waiting longer than the SLA (up to <see cref="Cap"/>).</param>
+/// <param name="FraudHolds">Payments held in the fraud review queue.</param>
+/// <param name="DisputesDueSoon">Disputes needing a response whose evidence is due within 48 hours, overdue included (up to <see cref="Cap"/>).</param>
+/// <param name="SelfCheckFailures">Failing items of the latest self-check run.</param>
 /// <param name="WebhookEndpointsFailing">Endpoints with a delivery still pending after a failed attempt, among the first <see cref="Cap"/> pending deliveries.</param>
 public sealed record AdminCountsView(long KycWaiting, int KycInBreach, int FraudHolds, int DisputesDueSoon, int WebhookEndpointsFailing, int SelfCheckFailures)
 {

@@ -20,7 +20,7 @@ public sealed class MerchantRecordSectionsTests : BunitContext
     [Fact]
     public void Risk_summary_shows_the_rates_and_the_last_payment_and_a_dash_for_an_unknown_rate()
     {
-        var risk = Render<MerchantRiskSummary>(p => p.Add(c => c.Risk, new MerchantRiskSummary(MerchantStatus.Approved, 1.25, null, T0, TimeSpan.FromDays(30))));
+        var risk = Render<MerchantRiskPanel>(p => p.Add(c => c.Risk, new MerchantRiskSummary(MerchantStatus.Approved, 1.25, null, T0, TimeSpan.FromDays(30))));
 
         risk.Find("[data-testid=risk-dispute-rate]").TextContent.ShouldBe("1.25 %");
         risk.Find("[data-testid=risk-block-rate]").TextContent.ShouldBe("—");

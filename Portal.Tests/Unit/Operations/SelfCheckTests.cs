@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Auth;
@@ -169,11 +170,13 @@ public sealed class SelfCheckTests : IAsyncDisposable
         var store = new SqliteWebhookStore(_bed.Database("portal.db"));
         var check = new WebhookBacklogCheck(store, Options, _clock);
         (await check.RunAsync(Ct)).Status.ShouldBe(SelfCheckStatus.Pass);
+        var endpoint = new WebhookEndpoint(Guid.CreateVersion7(), Guid.CreateVersion7(), "https://hooks.example.com", null, ["*"], true, Now, Now);
+        await store.AddEndpointAsync(endpoint, new byte[32], Ct);
 
-        await store.AddDeliveriesAsync([Delivery(Now.AddHours(-2))], Ct);
+        await store.AddDeliveriesAsync([Delivery(endpoint, Now.AddHours(-2))], Ct);
         (await check.RunAsync(Ct)).Status.ShouldBe(SelfCheckStatus.Warn);
 
-        await store.AddDeliveriesAsync([Delivery(Now.AddHours(-30))], Ct);
+        await store.AddDeliveriesAsync([Delivery(endpoint, Now.AddHours(-30))], Ct);
         var stale = await check.RunAsync(Ct);
         stale.Status.ShouldBe(SelfCheckStatus.Fail);
         stale.Finding.ShouldContain("30 h");
@@ -227,8 +230,8 @@ public sealed class SelfCheckTests : IAsyncDisposable
         return path;
     }
 
-    private static WebhookDelivery Delivery(DateTimeOffset created) =>
-        new(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), "payment.succeeded", "{}",
+    private static WebhookDelivery Delivery(WebhookEndpoint endpoint, DateTimeOffset created) =>
+        new(Guid.CreateVersion7(), endpoint.MerchantId, endpoint.Id, Guid.CreateVersion7(), "payment.succeeded", "{}",
             WebhookDeliveryStatus.Pending, 3, created.AddMinutes(5), null, null, null, created);
 
     private sealed class ForgetfulKeyRing(IKeyRing inner) : IKeyRing

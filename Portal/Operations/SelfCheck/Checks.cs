@@ -188,8 +188,7 @@ internal sealed class WebhookBacklogCheck(IWebhookStore webhooks, IOptionsMonito
     {
         // Pending deliveries by next attempt, whenever due: the one at the head of the sender's queue. A delivery backing
         // off between retries sits further back, so this is the backlog's age as the sender sees it.
-        var oldest = (await webhooks.DueDeliveriesAsync(DateTimeOffset.MaxValue, 1, cancellationToken)).FirstOrDefault();
-        if (oldest is null)
+        if (await webhooks.DueDeliveriesAsync(DateTimeOffset.MaxValue, 1, cancellationToken) is not [var oldest, ..])
         {
             return this.Pass("No webhook delivery is waiting.");
         }
