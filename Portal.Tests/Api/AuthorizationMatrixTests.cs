@@ -62,6 +62,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         Row("POST", "/api/v1/merchants", 401, 400, 400, 403);
         Row("GET", "/api/v1/audit/events", 401, 403, 403, 200);
         Row("POST", "/api/v1/audit/verify", 401, 403, 403, 200);
+        Row("GET", "/api/v1/operations/self-check", 401, 403, 200, 200);
         Row("PUT", "/api/v1/users/{target}/roles", 401, 403, 200, 403);
         Row("GET", "/api/v1/webhook_endpoints", 401, 200, 403, 403);
         Row("GET", "/api/v1/webhook_deliveries", 401, 200, 403, 403);
