@@ -30,6 +30,7 @@ public static class PortalCoreServiceCollectionExtensions
         services.AddSingleton<Merchants.MerchantPiiVault>();
         services.AddSingleton<Merchants.MerchantCursor>();
         services.AddSingleton<Merchants.MerchantService>();
+        services.AddSingleton<Merchants.MerchantRecordQueries>();
         services.AddOptions<Kyc.KycOptions>().BindConfiguration(Kyc.KycOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Kyc.KycDocumentService>();
         services.AddSingleton<Kyc.KycCaseService>();
@@ -88,6 +89,7 @@ public static class PortalCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileEmailOutbox>>()));
         services.AddSingleton<IStorageProbe, EmbeddedStorageProbe>();
+        services.AddSingleton<IStorageDurabilityProbe, EmbeddedDurabilityProbe>();
         services.AddEmbeddedFraudStores();
         services.AddSingleton<EmbeddedDatabaseStartup>();
         return services;

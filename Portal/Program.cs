@@ -5,6 +5,7 @@ using Portal.Components;
 using Portal.Components.Account;
 using Portal.Core;
 using Portal.Operations;
+using Portal.Operations.SelfCheck;
 using Portal.Web;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +26,7 @@ builder.Services.AddPortalAuth();
 builder.Services.AddPortalWeb();
 builder.Services.AddPaymentsApi();
 builder.Services.AddPortalUi();
+builder.Services.AddSelfCheck();
 
 var app = builder.Build();
 
@@ -68,6 +70,7 @@ app.MapDisputesApi();
 app.MapStripeWebhooksApi();
 app.MapWebhooksApi();
 app.MapFraudApi();
+app.MapOperationsApi();
 app.MapAccountEndpoints();
 app.MapLiveViewMetrics();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -62,6 +62,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
         Row("POST", "/api/v1/merchants", 401, 400, 400, 403);
         Row("GET", "/api/v1/audit/events", 401, 403, 403, 200);
         Row("POST", "/api/v1/audit/verify", 401, 403, 403, 200);
+        Row("GET", "/api/v1/operations/self-check", 401, 403, 200, 200);
         Row("PUT", "/api/v1/users/{target}/roles", 401, 403, 200, 403);
         Row("GET", "/api/v1/webhook_endpoints", 401, 200, 403, 403);
         Row("GET", "/api/v1/webhook_deliveries", 401, 200, 403, 403);
@@ -215,7 +216,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture fi
     {
         // Pages that admit Compliance (its policy, Staff, SignedIn or any signed-in user), each reviewed as read-only:
         // the audit log (filters, chain verification) and the reports. Every other page action is an Admin's or a merchant's.
-        string[] reviewed = ["/", "/compliance/audit", "/compliance/reports"];
+        // The merchant record (issue 19) is read-only for everyone: no action buttons, links to admin pages only for admins.
+        string[] reviewed = ["/", "/admin/merchants/{Id:guid}/record", "/compliance/audit", "/compliance/reports"];
         var compliancePolicies = new HashSet<string?> { null, PortalPolicies.Compliance, PortalPolicies.Staff, PortalPolicies.SignedIn };
         var pages = typeof(PortalPolicies).Assembly.GetTypes()
             .Where(t => t.GetCustomAttributes<RouteAttribute>().Any() && t.GetCustomAttribute<AuthorizeAttribute>() is { } authorize

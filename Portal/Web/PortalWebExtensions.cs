@@ -63,6 +63,7 @@ internal static class PortalWebExtensions
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<Components.Payments.LiveCircuit>());
         services.AddScoped<SignInAudit>();
         services.AddComplianceUi();
+        services.AddSingleton<Operations.AdminCounts>();
         return services;
     }
 

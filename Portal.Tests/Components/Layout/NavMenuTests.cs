@@ -40,7 +40,7 @@ public sealed class NavMenuTests : BunitContext
     {
         var links = NavLinksFor(PortalPolicies.Admin, PortalPolicies.Staff);
 
-        links.ShouldBe(["/", "/admin/kyc", "/admin/merchants", "/admin/transactions", "/admin/fraud", "/admin/fraud/lists", "/admin/fraud/rules", "/admin/disputes", "/account/mfa"]);
+        links.ShouldBe(["/", "/admin/kyc", "/admin/merchants", "/admin/transactions", "/admin/fraud", "/admin/fraud/lists", "/admin/fraud/rules", "/admin/disputes", "/admin/self-check", "/account/mfa"]);
     }
 
     [Fact]

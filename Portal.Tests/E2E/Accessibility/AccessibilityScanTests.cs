@@ -56,6 +56,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/kyc/{Id:guid}", [PortalRoles.Admin], d => d.MerchantGuid.ToString()),
         new("/admin/merchants", [PortalRoles.Admin]),
         new("/admin/merchants/{Id:guid}", [PortalRoles.Admin], d => d.MerchantGuid.ToString()),
+        new("/admin/merchants/{Id:guid}/record", [PortalRoles.Admin, PortalRoles.Compliance], d => d.MerchantGuid.ToString()),
         new("/admin/transactions", [PortalRoles.Admin]),
         new("/admin/fraud/lists", [PortalRoles.Admin]),
         new("/admin/fraud/rules", [PortalRoles.Admin]),
@@ -64,6 +65,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         new("/admin/fraud/{CaseId}", [PortalRoles.Admin], d => d.FraudCaseId),
         new("/admin/disputes", [PortalRoles.Admin]),
         new("/admin/disputes/{Id}", [PortalRoles.Admin], d => d.DisputeId),
+        new("/admin/self-check", [PortalRoles.Admin]),
         new("/compliance/audit", [PortalRoles.Compliance]),
         new("/compliance/reports", [PortalRoles.Compliance]),
     ];

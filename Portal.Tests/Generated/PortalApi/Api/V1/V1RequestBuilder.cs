@@ -8,6 +8,7 @@ using Portal.Tests.Generated.PortalApi.Api.V1.Disputes;
 using Portal.Tests.Generated.PortalApi.Api.V1.Fraud;
 using Portal.Tests.Generated.PortalApi.Api.V1.Me;
 using Portal.Tests.Generated.PortalApi.Api.V1.Merchants;
+using Portal.Tests.Generated.PortalApi.Api.V1.Operations;
 using Portal.Tests.Generated.PortalApi.Api.V1.Payments;
 using Portal.Tests.Generated.PortalApi.Api.V1.Users;
 using Portal.Tests.Generated.PortalApi.Api.V1.Webhook_deliveries;
@@ -54,6 +55,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Merchants.MerchantsRequestBuilder Merchants
         {
             get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Merchants.MerchantsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The operations property</summary>
+        public global::Portal.Tests.Generated.PortalApi.Api.V1.Operations.OperationsRequestBuilder Operations
+        {
+            get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Operations.OperationsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The payments property</summary>
         public global::Portal.Tests.Generated.PortalApi.Api.V1.Payments.PaymentsRequestBuilder Payments
