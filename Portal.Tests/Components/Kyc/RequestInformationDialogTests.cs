@@ -44,7 +44,7 @@ public sealed class RequestInformationDialogTests : BunitContext
 
         var asked = provider.InvokeAsync(() => ReviewNoteDialog.AskAsync(dialogs, "Request more information", ReviewDecision.RequestInformation,
             initial: "Director's ID: blurred. Please upload a new version."));
-        var note = provider.WaitForElement("[data-testid=review-note] textarea");
+        var note = provider.WaitForElement("textarea", TimeSpan.FromSeconds(30));
         note.GetAttribute("value").ShouldBe("Director's ID: blurred. Please upload a new version.");
         await provider.InvokeAsync(() => note.Input("Director's ID: blurred. Please upload a new version. Thanks!"));
         await provider.InvokeAsync(() => provider.Find("[data-testid=confirm-review]").Click());

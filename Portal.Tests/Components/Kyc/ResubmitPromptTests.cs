@@ -33,14 +33,14 @@ public sealed class ResubmitPromptTests : MerchantScreensContext
         await MoreInformationRequestedAsync();
         Render<MudPopoverProvider>();
         var page = Render<MerchantDocuments>();
-        page.WaitForElement("[data-testid=requirements]");
+        page.WaitForElement("[data-testid=requirements]", Wait);
         page.FindAll("[data-testid=resubmit-prompt]").ShouldBeEmpty();
 
         var files = await OneFilePerRequirementAsync();
         await page.InvokeAsync(() => page.FindComponent<InputFile>().UploadFiles(files));
         await page.InvokeAsync(() => page.Find("[data-testid=upload-all]").Click());
 
-        page.WaitForAssertion(() => page.Find("[data-testid=resubmit]").GetAttribute("href").ShouldBe(ResubmitPrompt.Href));
+        page.WaitForAssertion(() => page.Find("[data-testid=resubmit]").GetAttribute("href").ShouldBe(ResubmitPrompt.Href), Wait);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ResubmitPromptTests : MerchantScreensContext
     {
         await MoreInformationRequestedAsync();
         var before = Render<MerchantHome>();
-        before.WaitForAssertion(() => before.Markup.ShouldContain("View application"));
+        before.WaitForAssertion(() => before.Markup.ShouldContain("View application"), Wait);
         before.FindAll("[data-testid=home-resubmit]").ShouldBeEmpty();
 
         foreach (var requirement in (await Documents.RequirementsAsync(Merchant, Merchant.MerchantId!.Value, Ct))!)
@@ -57,7 +57,7 @@ public sealed class ResubmitPromptTests : MerchantScreensContext
         }
 
         var after = Render<MerchantHome>();
-        after.WaitForElement("[data-testid=home-resubmit]");
+        after.WaitForElement("[data-testid=home-resubmit]", Wait);
         after.Find($"a[href='{ResubmitPrompt.Href}']").TextContent.ShouldContain("Resubmit application");
     }
 }

@@ -49,6 +49,9 @@ public abstract class MerchantScreensContext : BunitContext
         auth.SetClaims(new Claim(PortalPolicies.MerchantIdClaim, Merchant.MerchantId!.Value.ToString()));
     }
 
+    /// <summary>Generous: the suite runs these beside browser tests on two busy cores.</summary>
+    protected static TimeSpan Wait => TimeSpan.FromSeconds(30);
+
     protected static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
 
     protected static byte[] Pdf() => [.. "%PDF-1.7\n"u8, .. new byte[2000]];

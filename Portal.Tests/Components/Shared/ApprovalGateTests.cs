@@ -24,7 +24,7 @@ public sealed class ApprovalGateTests : MerchantScreensContext
 
         var gate = RenderGate();
 
-        gate.WaitForElement("[data-testid=approval-locked]");
+        gate.WaitForElement("[data-testid=approval-locked]", Wait);
         gate.FindAll("[data-testid=dashboard]").ShouldBeEmpty();
         gate.Find("[data-testid=approval-locked] h2").TextContent.ShouldBe("Payments open once your business is approved");
         gate.Find("[data-testid=approval-next-step]").TextContent.ShouldBe(ApprovalGate.NextStep(MerchantStatus.Draft));
@@ -38,7 +38,7 @@ public sealed class ApprovalGateTests : MerchantScreensContext
 
         var gate = RenderGate();
 
-        gate.WaitForElement("[data-testid=dashboard]");
+        gate.WaitForElement("[data-testid=dashboard]", Wait);
         gate.FindAll("[data-testid=approval-locked]").ShouldBeEmpty();
     }
 }
