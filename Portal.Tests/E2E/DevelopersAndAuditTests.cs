@@ -13,6 +13,14 @@ public sealed class DevelopersAndAuditTests(BrowserFixture browser)
         await using var session = await PortalSession.StartAsync(browser);
         var (user, actor) = await session.Factory.CreateUserAsync(PortalRoles.Merchant);
         await session.SignInAsync(user.Email!, PortalFactory.Password);
+        // Before approval the keys section is locked and says what unlocks it.
+        await session.Page.GotoAsync("/developers");
+        await session.WaitForInteractiveAsync();
+        await session.Page.Locator("[data-testid=approval-locked]").GetByText("API keys open once your business is approved").WaitForAsync();
+        (await session.Page.Locator("[data-testid=create-key]").CountAsync()).ShouldBe(0);
+        await DemoMerchant.ApproveAsync(session.Factory.Services, actor, "Key Shop Ltd",
+            Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+
         await session.Page.GotoAsync("/developers");
         await session.WaitForInteractiveAsync();
         await session.Page.Locator("[data-testid=empty-state]").First.WaitForAsync(); // the API keys section comes first; webhooks have their own

@@ -59,6 +59,9 @@ public sealed class WebhooksPageTests(BrowserFixture browser)
         await detail.Locator("[data-testid=replay-delivery]").ClickAsync();
         await detail.Locator("[data-testid=delivery-attempt]").Nth(1).WaitForAsync();
         (await detail.Locator("[data-testid=delivery-attempt]").First.InnerTextAsync()).ShouldContain("replay");
+        // The count in the dialog follows the replay, and the payload that was sent is shown.
+        await Assertions.Expect(detail.Locator("[data-testid=delivery-attempt-count]")).ToHaveTextAsync("2");
+        (await detail.Locator("[data-testid=delivery-payload]").InnerTextAsync()).Trim().ShouldStartWith("{");
         await session.ScreenshotAsync("developers-webhook-delivery");
         receiver.Requests.Count.ShouldBe(2);
 

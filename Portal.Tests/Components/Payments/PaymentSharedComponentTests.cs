@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Core;
@@ -15,15 +16,16 @@ public sealed class PaymentSharedComponentTests : BunitContext
     public PaymentSharedComponentTests()
     {
         Services.AddMudServices();
+        Services.AddSingleton(new Portal.Core.Fraud.Rules.LiveFraudRules(new Portal.Core.Fraud.Rules.ScoringRules(1, Portal.Core.Fraud.Rules.FraudRuleParameters.From(new Portal.Core.Fraud.FraudOptions()))));
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     [Theory]
     [InlineData(PaymentStatus.Pending, "Pending", "info")]
     [InlineData(PaymentStatus.Succeeded, "Succeeded", "success")]
-    [InlineData(PaymentStatus.Failed, "Failed", "error")]
+    [InlineData(PaymentStatus.Failed, "Failed", "warning")]
     [InlineData(PaymentStatus.Blocked, "Blocked", "error")]
-    [InlineData(PaymentStatus.HeldForReview, "Held for review", "warning")]
+    [InlineData(PaymentStatus.HeldForReview, "Held for review", "info")]
     [InlineData(PaymentStatus.PartiallyRefunded, "Partially refunded", "secondary")]
     [InlineData(PaymentStatus.Refunded, "Refunded", "default")]
     [InlineData(PaymentStatus.Disputed, "Disputed", "tertiary")]
@@ -81,18 +83,20 @@ public sealed class PaymentSharedComponentTests : BunitContext
 
     [Theory]
     [InlineData(0, "success")]
-    [InlineData(49, "success")]
-    [InlineData(50, "warning")]
-    [InlineData(79, "warning")]
-    [InlineData(80, "error")]
-    [InlineData(100, "error")]
-    public void Fraud_chip_is_green_below_50_amber_to_79_and_red_from_80(int score, string colour)
+    [InlineData(69, "success")]
+    [InlineData(70, "warning")]
+    [InlineData(80, "warning")]
+    [InlineData(81, "error")]
+    [InlineData(105, "error")]
+    public void Fraud_chip_is_coloured_by_the_rules_bands_review_from_70_and_block_above_80(int score, string colour)
     {
         var chip = Render<FraudScoreChip>(p => p.Add(c => c.Score, score));
 
         var element = chip.Find("[data-testid=fraud-score]");
         element.TextContent.Trim().ShouldBe(score.ToString(System.Globalization.CultureInfo.InvariantCulture));
         element.ClassList.ShouldContain($"mud-chip-color-{colour}");
+        // A score past 100 is explained, not shown as if it were a percentage.
+        (element.GetAttribute("aria-label") ?? "").ShouldContain("review from 70, blocked above 80");
     }
 
     [Fact]
@@ -118,6 +122,7 @@ public sealed class PaymentSharedComponentTests : BunitContext
             tooltip.ShouldContain("+30");
             tooltip.ShouldContain("7 payments in 5 minutes");
             tooltip.ShouldContain("unknown_device");
+            host.Find("[data-testid=fraud-scale]").TextContent.ShouldContain("not a percentage");
         });
     }
 

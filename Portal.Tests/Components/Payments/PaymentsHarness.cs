@@ -42,6 +42,7 @@ public abstract class PaymentsHarness : BunitContext
         Services.AddSingleton<IPaymentStore>(Store);
         Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new LiveViewOptions()));
         Services.AddSingleton<LiveViewMetrics>();
+        Services.AddSingleton(new Portal.Core.Fraud.Rules.LiveFraudRules(new Portal.Core.Fraud.Rules.ScoringRules(1, Portal.Core.Fraud.Rules.FraudRuleParameters.From(new Portal.Core.Fraud.FraudOptions()))));
         Services.AddSingleton<LivePaymentViews>();
         Services.AddSingleton<PaymentKpiAggregate>();
         Services.AddScoped<LiveCircuit>();

@@ -79,6 +79,7 @@ internal sealed class FraudReviewBed : IAsyncDisposable
         services.AddSingleton(Decisions);
         services.AddSingleton(Alerts);
         services.AddSingleton<IFraudCaseStore>(Cases);
+        services.AddSingleton(new Portal.Core.Fraud.Rules.LiveFraudRules(new Portal.Core.Fraud.Rules.ScoringRules(1, Portal.Core.Fraud.Rules.FraudRuleParameters.From(new Portal.Core.Fraud.FraudOptions()))));
     }
 
     /// <summary>A new approved merchant (its API-key actor).</summary>

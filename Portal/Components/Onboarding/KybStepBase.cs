@@ -16,9 +16,15 @@ public abstract class KybStepBase : ComponentBase
     [Parameter, EditorRequired]
     public FluentValueValidator Validator { get; set; } = default!;
 
+    /// <summary>Raised when the user changes a value, so the wizard can keep the draft (and its error summary) current.</summary>
+    [Parameter]
+    public EventCallback OnEdited { get; set; }
+
     public async Task<bool> ValidateAsync()
     {
         await Form.ValidateAsync();
         return Form.IsValid;
     }
+
+    protected Task FieldChangedAsync(MudBlazor.Utilities.FormFieldChangedEventArgs _) => OnEdited.InvokeAsync();
 }
