@@ -50,7 +50,7 @@ public sealed class CreateWebhookEndpointDialogTests : BunitContext
         await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Blur());
         provider.FindAll(".mud-dialog .mud-input-error").ShouldBeEmpty();
 
-        await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Change("http://hooks.example.com/portal"));
+        await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Input("http://hooks.example.com/portal"));
         await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Blur());
         provider.WaitForAssertion(() => provider.FindAll(".mud-dialog .mud-input-error").ShouldNotBeEmpty());
     }
