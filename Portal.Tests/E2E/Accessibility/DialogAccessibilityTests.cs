@@ -33,7 +33,6 @@ public abstract class DialogAccessibilityTests(BrowserFixture browser, string ro
         new("KYC request more information", PortalRoles.Admin, d => $"/admin/kyc/{d.SubmittedMerchantGuid}", "[data-testid=request-info]"),
         new("KYC reject document", PortalRoles.Admin, d => $"/admin/kyc/{d.SubmittedMerchantGuid}", "[data-testid=reject-doc]"),
         new("KYC approve", PortalRoles.Admin, d => $"/admin/merchants/{d.SubmittedMerchantGuid}", "[data-testid=approve]"),
-        new("reveal account number", PortalRoles.Admin, d => $"/admin/merchants/{d.MerchantGuid}", "[data-testid=reveal-account]"),
         new("dispute outcome", PortalRoles.Admin, d => $"/admin/disputes/{d.DisputeId}", "[data-testid=record-won]"),
     ];
 
