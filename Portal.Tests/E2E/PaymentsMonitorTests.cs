@@ -62,11 +62,11 @@ public sealed partial class PaymentsMonitorTests(BrowserFixture browser)
         await session.Page.GotoAsync("/admin/transactions");
         await session.WaitForInteractiveAsync();
         await session.Page.ClickAsync("[data-testid=dark-toggle]");
-        await session.Page.WaitForFunctionAsync("() => localStorage.getItem('portal-theme') === 'dark'");
+        await session.Page.WaitForFunctionAsync("() => document.cookie.includes('portal-theme=dark')");
         await Assertions.Expect(grid.Locator("[data-testid=payment-id]")).ToHaveCountAsync(3);
         await session.ScreenshotAsync("transactions-monitor-dark");
         await session.Page.ClickAsync("[data-testid=dark-toggle]");
-        await session.Page.WaitForFunctionAsync("() => localStorage.getItem('portal-theme') !== 'dark'");
+        await session.Page.WaitForFunctionAsync("() => !document.cookie.includes('portal-theme=dark')");
 
         await session.SignOutAsync();
         await session.SignInAsync(merchant.Name!, PortalFactory.Password);

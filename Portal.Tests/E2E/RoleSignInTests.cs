@@ -36,7 +36,7 @@ public sealed class RoleSignInTests(BrowserFixture browser)
 
         await session.Page.ClickAsync("[data-testid=dark-toggle]");
         await session.Page.Locator(".mud-theme-dark, [data-testid=dark-toggle]").First.WaitForAsync();
-        await session.Page.WaitForFunctionAsync("() => localStorage.getItem('portal-theme') === 'dark'");
+        await session.Page.WaitForFunctionAsync("() => document.cookie.includes('portal-theme=dark')");
         await session.Page.Mouse.MoveAsync(700, 600); // no tooltip in the picture
         await session.ScreenshotAsync($"home-{role.ToLowerInvariant()}-dark");
 

@@ -1,13 +1,20 @@
 // Small browser helpers for the portal; no inline scripts (the CSP forbids them).
 window.portal = {
+  // The theme lives in a cookie (not localStorage) so the server renders the first paint in it: no flash of the light
+  // theme while the circuit connects, and the static sign-in pages follow it too (issue 22).
   theme: {
     isDark: () => {
-      const stored = localStorage.getItem("portal-theme");
-      if (stored) return stored === "dark";
-      return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+      const stored = document.cookie.split("; ").find((c) => c.startsWith("portal-theme="));
+      if (stored) return stored === "portal-theme=dark";
+      return !!window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
     },
-    set: (dark) => localStorage.setItem("portal-theme", dark ? "dark" : "light"),
+    set: (dark) => {
+      const secure = location.protocol === "https:" ? "; secure" : "";
+      document.cookie = `portal-theme=${dark ? "dark" : "light"}; path=/; max-age=31536000; samesite=lax${secure}`;
+    },
   },
+  // The phone menu's Sign out submits the app bar's one sign-out form (a POST with its antiforgery token).
+  signOut: () => document.getElementById("portal-signout")?.requestSubmit(),
   copy: (text) => navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.resolve(),
 };
 
@@ -85,6 +92,48 @@ document.addEventListener("click", (event) => {
         if (change.type === "attributes" && change.target.nodeType === 1) soften(change.target);
       }
     }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["role"] });
+  };
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
+
+// Dialogs (WCAG 2.1.2, 2.4.3): MudBlazor traps focus and closes on Escape only while focus is inside the dialog, and it
+// does not hand focus back when the dialog closes. So: focus that lands outside an open dialog is moved into it, Escape
+// pressed with focus elsewhere still reaches the top dialog, and on close focus returns to the control that opened it.
+(() => {
+  const topDialog = () => {
+    const all = document.querySelectorAll(".mud-dialog-container .mud-dialog");
+    return all.length ? all[all.length - 1] : null;
+  };
+  const focusables = "button:not([disabled]), [href], input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+  let opener = null;
+  document.addEventListener("focusin", (e) => {
+    const target = e.target instanceof Element ? e.target : null;
+    if (!target || target === document.body) return;
+    const dialog = topDialog();
+    if (!dialog) {
+      opener = target; // the last control used outside a dialog: the one that opened the next dialog
+      return;
+    }
+    // A popover (a select's list) opened from the dialog lives outside it in the DOM but belongs to it.
+    if (dialog.contains(target) || target.closest(".mud-popover-provider, .mud-popover")) return;
+    const first = [...dialog.querySelectorAll(focusables)].find((el) => el.getClientRects().length > 0);
+    (first || dialog).focus();
+  }, true);
+  window.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    const dialog = topDialog();
+    const target = e.target instanceof Element ? e.target : null;
+    if (!dialog || (target && (dialog.contains(target) || target.closest(".mud-popover")))) return;
+    // MudBlazor's key handler listens on the dialog itself: hand it the key from inside.
+    dialog.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", code: "Escape", bubbles: true }));
+  });
+  const start = () => {
+    new MutationObserver((changes) => {
+      const closed = changes.some((c) => [...c.removedNodes].some((n) => n.nodeType === 1 && (n.matches(".mud-dialog-container") || n.querySelector(".mud-dialog-container"))));
+      if (!closed || topDialog()) return;
+      const active = document.activeElement;
+      if (opener && opener.isConnected && (!active || active === document.body)) opener.focus();
+    }).observe(document.body, { childList: true, subtree: true });
   };
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
 })();

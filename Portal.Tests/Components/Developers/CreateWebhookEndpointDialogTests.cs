@@ -39,4 +39,19 @@ public sealed class CreateWebhookEndpointDialogTests : BunitContext
         var request = result!.Data.ShouldBeOfType<WebhookEndpointRequest>();
         (request.Url, request.EnabledEvents!.Single()).ShouldBe(("https://hooks.example.com/portal", WebhookEndpoint.AllEvents));
     }
+
+    [Fact]
+    public async Task Tabbing_past_the_untouched_url_leaves_it_unmarked_and_a_changed_one_is_checked_on_leaving()
+    {
+        var provider = Render<MudDialogProvider>();
+        await provider.InvokeAsync(() => Services.GetRequiredService<IDialogService>().ShowAsync<CreateWebhookEndpointDialog>("Add webhook endpoint"));
+
+        // Focus passes through without a change (issue 22: untouched fields turned red as the user tabbed past them).
+        await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Blur());
+        provider.FindAll(".mud-dialog .mud-input-error").ShouldBeEmpty();
+
+        await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Input("http://hooks.example.com/portal"));
+        await provider.InvokeAsync(() => provider.Find(".mud-dialog input").Blur());
+        provider.WaitForAssertion(() => provider.FindAll(".mud-dialog .mud-input-error").ShouldNotBeEmpty());
+    }
 }

@@ -20,7 +20,7 @@ namespace Portal.Tests.E2E.Accessibility;
 public abstract class AccessibilityScanTests(BrowserFixture browser, string role)
 {
     internal static readonly string[] WcagTags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
-    private static readonly int[] Widths = [1280, 390];
+    internal static readonly int[] Widths = [1280, 390];
 
     internal const string Anonymous = "Anonymous";
 
@@ -95,7 +95,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         var scans = 0;
         foreach (var dark in new[] { false, true })
         {
-            await session.Page.EvaluateAsync($"() => localStorage.setItem('portal-theme', '{(dark ? "dark" : "light")}')");
+            await UseThemeAsync(session, dark);
             foreach (var width in Widths)
             {
                 await session.Page.SetViewportSizeAsync(width, 860);
@@ -103,10 +103,7 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
                 {
                     var url = page.Url(data);
                     await session.Page.GotoAsync(url);
-                    if (!await SettleAsync(session, dark))
-                    {
-                        continue; // a static page (sign-in and the account pages) has one theme: scanned in light
-                    }
+                    await SettleAsync(session, dark);
 
                     var result = await session.Page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. WcagTags] } });
                     scans++;
@@ -124,7 +121,11 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         findings.ShouldBeEmpty(string.Join("\n", findings));
     }
 
-    private static async Task SignInAsync(PortalSession session, string role, SampleData data)
+    /// <summary>The theme cookie, as the toggle writes it: the server renders the next page in that theme from the start.</summary>
+    internal static Task UseThemeAsync(PortalSession session, bool dark) =>
+        session.Page.Context.AddCookiesAsync([new Cookie { Name = "portal-theme", Value = dark ? "dark" : "light", Url = session.BaseUrl }]);
+
+    internal static async Task SignInAsync(PortalSession session, string role, SampleData data)
     {
         await session.Page.GotoAsync("/account/login");
         switch (role)
@@ -144,23 +145,23 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
     }
 
     /// <summary>
-    /// The page is rendered, interactive where it is meant to be, in the theme asked for, and its data loaded. False for a
-    /// static page asked for in dark: it has one theme, already scanned.
+    /// The page is rendered in the theme asked for, interactive where it is meant to be, and its data loaded. Static pages
+    /// (sign-in and the other account pages) follow the theme cookie too, so they are scanned in both themes.
     /// </summary>
-    private static async Task<bool> SettleAsync(PortalSession session, bool dark)
+    internal static async Task SettleAsync(PortalSession session, bool dark)
     {
         await session.Page.WaitForLoadStateAsync(LoadState.Load);
+        await session.Page.Locator($"[data-theme={(dark ? "dark" : "light")}]").First.WaitForAsync();
         if (await session.Page.Locator("[data-circuit=static]").CountAsync() > 0)
         {
-            return !dark;
+            return;
         }
 
         await session.WaitForInteractiveAsync();
-        await session.Page.Locator($"[data-theme={(dark ? "dark" : "light")}]").WaitForAsync();
+        await session.Page.Locator($"[data-theme={(dark ? "dark" : "light")}]").First.WaitForAsync();
 
         await session.Page.Locator(".mud-progress-linear, .mud-skeleton").First.WaitForAsync(new() { State = WaitForSelectorState.Hidden, Timeout = 10_000 });
         await session.Page.WaitForTimeoutAsync(250); // transitions (ripples, drawer) end before colours are read
-        return true;
     }
 
     /// <summary>
@@ -202,11 +203,22 @@ public abstract class AccessibilityScanTests(BrowserFixture browser, string role
         return problems;
     }
 
-    private static string Shorten(string html) => html.Length <= 160 ? html : html[..160] + "…";
+    internal static string Shorten(string html) => html.Length <= 160 ? html : html[..160] + "…";
 
     internal sealed record ScannedPage(string Template, string[] Roles, Func<SampleData, string>? Id = null)
     {
-        public string Url(SampleData data) => Id is null ? Template : Template[..Template.IndexOf('{', StringComparison.Ordinal)] + Id(data);
+        /// <summary>The template with its route parameter filled in (what follows it, such as "/record", stays).</summary>
+        public string Url(SampleData data)
+        {
+            if (Id is null)
+            {
+                return Template;
+            }
+
+            var start = Template.IndexOf('{', StringComparison.Ordinal);
+            var end = Template.IndexOf('}', start);
+            return Template[..start] + Id(data) + Template[(end + 1)..];
+        }
     }
 
     /// <summary>An approved merchant (signed in with its own account) with a few payments, so lists and details have rows.</summary>

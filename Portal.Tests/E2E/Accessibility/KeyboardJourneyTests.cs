@@ -255,7 +255,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
     }
 
     /// <summary>A merchant that submitted KYB with its three documents uploaded, waiting in the queue.</summary>
-    private static async Task SubmittedCaseAsync(PortalFactory factory, string cac, string business)
+    internal static async Task<Guid> SubmittedCaseAsync(PortalFactory factory, string cac, string business)
     {
         var (_, merchant) = await factory.CreateUserAsync(PortalRoles.Merchant);
         var merchants = factory.Services.GetRequiredService<MerchantService>();
@@ -272,6 +272,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
 
         var submitted = await merchants.SubmitAsync(merchant, form, draft.Value!.Version);
         submitted.Succeeded.ShouldBeTrue(submitted.Error?.Message);
+        return merchant.MerchantId!.Value;
     }
 
     private static async Task SignInWithKeyboardAsync(PortalSession session, string email, string password, bool staff)
@@ -298,24 +299,48 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         await session.WaitForInteractiveAsync();
     }
 
-    /// <summary>axe (WCAG 2.x A and AA) on the wizard's current step, at the session's width and at 390 px.</summary>
+    /// <summary>axe (WCAG 2.x A and AA) on the wizard's current step, in light and dark theme, at the session's width and at 390 px.</summary>
     private static async Task ScanStepAsync(IPage page, string step)
     {
         // A toast still fading in or out is part transparent, and axe measures that as low contrast; with reduced motion
         // (the portal honours it) toasts are either fully shown or gone, so the scan sees their real colours.
         await page.EmulateMediaAsync(new() { ReducedMotion = ReducedMotion.Reduce });
+        // The theme is switched with the app bar's toggle (a click: scaffolding, not part of the journey), so focus is put
+        // back where the journey left it before the journey goes on.
+        var focused = await page.EvaluateHandleAsync("() => document.activeElement");
         var findings = new List<string>();
-        foreach (var width in new[] { 1360, 390 })
+        foreach (var dark in new[] { false, true })
         {
-            await page.SetViewportSizeAsync(width, 860);
-            await page.WaitForTimeoutAsync(250);
-            var result = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. AccessibilityScanTests.WcagTags] } });
-            findings.AddRange(result.Violations.Select(v => $"wizard step {step} at {width}px: {v.Id} ({v.Impact}) {v.Help}: "
-                + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target.ToString()))));
+            await page.SetViewportSizeAsync(1360, 860);
+            await UseThemeAsync(page, dark);
+            foreach (var width in new[] { 1360, 390 })
+            {
+                await page.SetViewportSizeAsync(width, 860);
+                await page.WaitForTimeoutAsync(250);
+                var result = await page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. AccessibilityScanTests.WcagTags] } });
+                findings.AddRange(result.Violations.Select(v => $"wizard step {step} {(dark ? "dark" : "light")} at {width}px: {v.Id} ({v.Impact}) {v.Help}: "
+                    + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target.ToString()))));
+            }
         }
 
         await page.SetViewportSizeAsync(1360, 860);
+        await UseThemeAsync(page, dark: false);
+        await page.EvaluateAsync("e => { if (e && e.isConnected && e !== document.body) e.focus(); }", focused);
         findings.ShouldBeEmpty(string.Join("\n", findings));
+    }
+
+    /// <summary>Switches the theme with the app bar's toggle if it is not already the one asked for.</summary>
+    private static async Task UseThemeAsync(IPage page, bool dark)
+    {
+        var wanted = page.Locator($"[data-theme={(dark ? "dark" : "light")}]");
+        if (await wanted.CountAsync() > 0)
+        {
+            return;
+        }
+
+        await page.Locator("[data-testid=dark-toggle]").ClickAsync();
+        await wanted.WaitForAsync();
+        await page.Mouse.MoveAsync(5, 600); // away from the toggle: its tooltip is not part of the step
     }
 
     /// <summary>The next control in the tab order (one press, or two where a field has a button of its own) is <paramref name="selector"/>.</summary>
@@ -373,7 +398,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
     private static Task<string?> HighlightedAsync(IPage page) => page.EvaluateAsync<string?>("() => " + HighlightScript);
 
     /// <summary>Presses Tab (or Shift+Tab) until the focused element matches <paramref name="selector"/>, then checks focus shows.</summary>
-    private static async Task TabToAsync(IPage page, string selector, bool backwards = false, int maxPresses = 80)
+    internal static async Task TabToAsync(IPage page, string selector, bool backwards = false, int maxPresses = 80)
     {
         for (var i = 0; i < maxPresses; i++)
         {
@@ -409,7 +434,7 @@ public sealed class KeyboardJourneyTests(BrowserFixture browser)
         page.EvaluateAsync<bool>("s => { const a = document.activeElement; return !!a && (a.matches(s) || [...document.querySelectorAll(s)].some(e => e.contains(a))); }", selector);
 
     /// <summary>The focused control shows it: an outline or a focus shadow, or (text fields) MudBlazor's focused field border.</summary>
-    private static async Task ShouldShowFocusAsync(IPage page)
+    internal static async Task ShouldShowFocusAsync(IPage page)
     {
         var shows = await page.EvaluateAsync<bool>("""
             () => {
