@@ -143,6 +143,8 @@ public static class AuditActions
     public const string MerchantApproved = "merchant.approve";
     public const string MerchantRejected = "merchant.reject";
     public const string MerchantInformationRequested = "merchant.requestinformation";
+    public const string MerchantDecisionProposed = "merchant.decision_proposed";
+    public const string MerchantDecisionSentBack = "merchant.decision_sent_back";
     public const string MerchantBankAccountRevealed = "merchant.bank_account_revealed";
     public const string KycDocumentsListed = "kyc.documents_listed";
     public const string KycDocumentUploaded = "kyc.document_uploaded";

@@ -37,6 +37,7 @@ internal static class EmbeddedSchemas
         new(3, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
         new(4, "disputes", s => s.Execute(SqliteDisputeStore.Schema)),
         new(5, "webhook events a dispute owes (written with the dispute, moved to the outbox after)", s => s.Execute(SqliteDisputeStore.PendingEventsSchema)),
+        new(6, "four-eyes: a merchant's pending KYB proposal", s => s.Execute(SqliteMerchantStore.ProposalColumn)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>
