@@ -90,6 +90,8 @@ public static class AuditActions
     public const string ApiKeyCreated = "api_key.created";
     public const string ApiKeyRevoked = "api_key.revoked";
     public const string RolesChanged = "user.roles_changed";
+    public const string RolesProposed = "user.roles_proposed";
+    public const string RolesSentBack = "user.roles_sent_back";
     public const string AuditRead = "audit.read";
     public const string AuditVerified = "audit.verified";
     public const string PaymentViewed = "payment.viewed";
