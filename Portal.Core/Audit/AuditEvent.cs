@@ -8,7 +8,11 @@ public enum AuditOutcome
 }
 
 /// <summary>What a caller records: the actor comes separately, the time and chain fields are set by the log.</summary>
-public sealed record AuditEntry(string Action, AuditOutcome Outcome, string? Target = null, string? Detail = null);
+public sealed record AuditEntry(string Action, AuditOutcome Outcome, string? Target = null, string? Detail = null)
+{
+    /// <summary>The trace the event belongs to: taken from the current activity when the entry is made (not when the writer thread stores it).</summary>
+    public string? TraceId { get; init; } = Diagnostics.TraceIds.Current;
+}
 
 /// <summary>One event of the hash chain, as stored.</summary>
 public sealed record AuditEvent(
@@ -24,7 +28,8 @@ public sealed record AuditEvent(
     AuditOutcome Outcome,
     string? Detail,
     string PreviousHash,
-    string Hash);
+    string Hash,
+    string? TraceId = null);
 
 /// <summary>
 /// Filters for reading the log, newest first. <see cref="BeforeSequence"/> is the keyset cursor (and
@@ -47,7 +52,8 @@ public sealed record AuditQuery(
     long? AfterSequence = null,
     bool Ascending = false,
     bool CountTotal = true,
-    string? Target = null);
+    string? Target = null,
+    string? TraceId = null);
 
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? NextBeforeSequence, long Total)
 {
