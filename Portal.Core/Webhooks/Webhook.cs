@@ -55,7 +55,7 @@ public sealed record WebhookDelivery(
 {
     public string DisplayId => new WebhookDeliveryId(Id).ToString();
 
-    /// <summary>The trace of the event's origin (<see cref="PaymentEvent.TraceId"/>), sent with every attempt as a header.</summary>
+    /// <summary>The trace of the event's origin (the outbox event's <c>TraceId</c>), sent with every attempt as a header.</summary>
     public string? TraceId { get; init; }
 
     public string EventDisplayId => new PaymentEventId(EventId).ToString();

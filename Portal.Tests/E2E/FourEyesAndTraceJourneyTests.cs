@@ -80,7 +80,7 @@ public sealed class FourEyesAndTraceJourneyTests(BrowserFixture browser)
         await page.Locator("[data-testid=merchant-status]").Filter(new() { HasText = "Approved" }).First.WaitForAsync();
         await Assertions.Expect(page.Locator("[data-testid=pending-proposal]")).ToHaveCountAsync(0);
         var history = await session.Factory.Services.GetRequiredService<IMerchantStore>().HistoryAsync(submitted.Id, CancellationToken.None);
-        history.Last().Change.ShouldContain("proposed by admin@demo.local, confirmed by second.admin@portal.example");
+        history[^1].Change.ShouldContain("proposed by admin@demo.local, confirmed by second.admin@portal.example");
         session.ConsoleErrors.ShouldBeEmpty();
     }
 

@@ -90,7 +90,7 @@ public sealed class KybFourEyesTests : IAsyncLifetime
         (await _outbox.ListAsync(10, Ct)).ShouldHaveSingleItem().Subject.ShouldContain("approved");
         (await EventsAsync(AuditActions.MerchantDecisionProposed)).ShouldHaveSingleItem().ActorId.ShouldBe("user-a");
         (await EventsAsync(AuditActions.MerchantApproved)).ShouldHaveSingleItem().ActorId.ShouldBe("user-b");
-        (await _merchants.HistoryAsync(_ada, submitted.Id, Ct)).Last().Change.ShouldContain("proposed by ada@portal.example, confirmed by bola@portal.example");
+        (await _merchants.HistoryAsync(_ada, submitted.Id, Ct))[^1].Change.ShouldContain("proposed by ada@portal.example, confirmed by bola@portal.example");
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class KybFourEyesTests : IAsyncLifetime
         back.Proposal.ShouldBeNull();
         back.Status.ShouldBe(submitted.Status);
         (await _outbox.ListAsync(10, Ct)).ShouldBeEmpty();
-        var last = (await _merchants.HistoryAsync(_ada, submitted.Id, Ct)).Last();
+        var last = (await _merchants.HistoryAsync(_ada, submitted.Id, Ct))[^1];
         last.Change.ShouldContain("sent back");
         last.Note.ShouldBe("Check the director's ID against the CAC record first.");
         (await EventsAsync(AuditActions.MerchantDecisionSentBack)).ShouldHaveSingleItem().ActorId.ShouldBe("user-b");
