@@ -16,14 +16,20 @@ internal static class UsersApi
         users.MapPut("/{userId}/roles", SetRolesAsync)
             .WithName("SetUserRoles")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Replace a user's roles (Merchant, Admin, Compliance). Granting Admin or Compliance is proposed (202) and waits for a second admin.");
         users.MapPost("/{userId}/roles/proposal/confirm", ConfirmAsync)
             .WithName("ConfirmUserRoles")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Confirm another admin's pending role change (four-eyes); the proposer cannot confirm their own.");
         users.MapPost("/{userId}/roles/proposal/send-back", SendBackAsync)
             .WithName("SendBackUserRoles")
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Send a pending role change back with a note; the user's roles stay as they are.");
     }
 
