@@ -17,6 +17,7 @@ if (BackupCommands.IsCommand(args))
 }
 
 builder.WebHost.UseStaticWebAssets();
+builder.AddPortalTelemetry();
 
 builder.Services.AddPortalCore();
 builder.Services.AddEmbeddedStorage();
@@ -45,6 +46,7 @@ catch (StartupRefusedException refused) when (System.Reflection.Assembly.GetEntr
 }
 
 app.UsePortalForwardedHeaders();
+app.UseTraceIdHeader();
 app.UsePortalErrorHandling();
 app.UsePortalSecurityHeaders();
 app.UseApiBodyLimit();

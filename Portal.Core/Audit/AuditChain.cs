@@ -6,7 +6,8 @@ namespace Portal.Core.Audit;
 
 /// <summary>
 /// The chain rule: hash(n) = HMAC-SHA256(key, hash(n-1) || canonical(event n)). Keyed, so that someone who can write
-/// the database but not read the key ring cannot forge a consistent chain after editing an event.
+/// the database but not read the key ring cannot forge a consistent chain after editing an event. The trace id is part of
+/// the canonical form only when the event has one, so events written before trace ids existed hash exactly as they did.
 /// </summary>
 public sealed class AuditChain(byte[] key)
 {
@@ -27,6 +28,11 @@ public sealed class AuditChain(byte[] key)
             e.Outcome.ToString(),
             e.Detail ?? "",
             e.PreviousHash);
+        if (e.TraceId is { } traceId)
+        {
+            canonical += "\u001ftrace\u001f" + traceId;
+        }
+
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(canonical)));
     }
 

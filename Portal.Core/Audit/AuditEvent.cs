@@ -8,7 +8,11 @@ public enum AuditOutcome
 }
 
 /// <summary>What a caller records: the actor comes separately, the time and chain fields are set by the log.</summary>
-public sealed record AuditEntry(string Action, AuditOutcome Outcome, string? Target = null, string? Detail = null);
+public sealed record AuditEntry(string Action, AuditOutcome Outcome, string? Target = null, string? Detail = null)
+{
+    /// <summary>The trace the event belongs to: taken from the current activity when the entry is made (not when the writer thread stores it).</summary>
+    public string? TraceId { get; init; } = Diagnostics.TraceIds.Current;
+}
 
 /// <summary>One event of the hash chain, as stored.</summary>
 public sealed record AuditEvent(
@@ -24,7 +28,8 @@ public sealed record AuditEvent(
     AuditOutcome Outcome,
     string? Detail,
     string PreviousHash,
-    string Hash);
+    string Hash,
+    string? TraceId = null);
 
 /// <summary>
 /// Filters for reading the log, newest first. <see cref="BeforeSequence"/> is the keyset cursor (and
@@ -47,7 +52,8 @@ public sealed record AuditQuery(
     long? AfterSequence = null,
     bool Ascending = false,
     bool CountTotal = true,
-    string? Target = null);
+    string? Target = null,
+    string? TraceId = null);
 
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Events, long? NextBeforeSequence, long Total)
 {
@@ -90,6 +96,8 @@ public static class AuditActions
     public const string ApiKeyCreated = "api_key.created";
     public const string ApiKeyRevoked = "api_key.revoked";
     public const string RolesChanged = "user.roles_changed";
+    public const string RolesProposed = "user.roles_proposed";
+    public const string RolesSentBack = "user.roles_sent_back";
     public const string AuditRead = "audit.read";
     public const string AuditVerified = "audit.verified";
     public const string PaymentViewed = "payment.viewed";
@@ -143,6 +151,8 @@ public static class AuditActions
     public const string MerchantApproved = "merchant.approve";
     public const string MerchantRejected = "merchant.reject";
     public const string MerchantInformationRequested = "merchant.requestinformation";
+    public const string MerchantDecisionProposed = "merchant.decision_proposed";
+    public const string MerchantDecisionSentBack = "merchant.decision_sent_back";
     public const string MerchantBankAccountRevealed = "merchant.bank_account_revealed";
     public const string KycDocumentsListed = "kyc.documents_listed";
     public const string KycDocumentUploaded = "kyc.document_uploaded";

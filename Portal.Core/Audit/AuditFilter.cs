@@ -18,10 +18,11 @@ public sealed record AuditFilter(
     AuditOutcome? Outcome = null,
     string? SourceIp = null,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null)
+    DateTimeOffset? To = null,
+    string? TraceId = null)
 {
     /// <summary>The query-string names, as the page URL and the API use them.</summary>
-    public static readonly string[] Names = ["actor", "role", "action", "area", "target_type", "outcome", "source_ip", "from", "to"];
+    public static readonly string[] Names = ["actor", "role", "action", "area", "target_type", "outcome", "source_ip", "from", "to", "trace_id"];
 
     public static readonly string[] RoleNames = [Roles.Merchant, Roles.Admin, Roles.Compliance, "System"];
 
@@ -36,7 +37,8 @@ public sealed record AuditFilter(
         ActionPrefix: Area is null ? null : Area + ".",
         TargetType: TargetType,
         Outcome: Outcome,
-        SourceIp: SourceIp);
+        SourceIp: SourceIp,
+        TraceId: TraceId);
 
     public bool Matches(AuditEvent e)
     {
@@ -49,7 +51,8 @@ public sealed record AuditFilter(
             && (Outcome is null || e.Outcome == Outcome)
             && (SourceIp is null || e.SourceIp == SourceIp)
             && (From is null || e.OccurredAt >= From)
-            && (To is null || e.OccurredAt < To);
+            && (To is null || e.OccurredAt < To)
+            && (TraceId is null || e.TraceId == TraceId);
     }
 
     /// <summary>What a cursor is bound to: a cursor issued for other filters is refused.</summary>
@@ -76,6 +79,7 @@ public sealed record AuditFilter(
         Add("source_ip", SourceIp);
         Add("from", From?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
         Add("to", To?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        Add("trace_id", TraceId);
         return pairs;
     }
 
@@ -151,6 +155,13 @@ public sealed record AuditFilter(
             ip = null;
         }
 
+        var traceId = Text("trace_id", 64)?.ToLowerInvariant();
+        if (traceId is not null && !Diagnostics.TraceIds.IsValid(traceId))
+        {
+            errors["trace_id"] = ["trace_id must be a trace id: 32 hexadecimal digits (0-9, a-f)."];
+            traceId = null;
+        }
+
         var from = Time("from");
         var to = Time("to");
         if (from is not null && to is not null && from >= to)
@@ -160,7 +171,7 @@ public sealed record AuditFilter(
 
         return errors.Count > 0
             ? Error.Validation("The audit filters are not valid.", errors)
-            : Result<AuditFilter>.Ok(new AuditFilter(actor, role, action, area, targetType, outcome, ip, from, to));
+            : Result<AuditFilter>.Ok(new AuditFilter(actor, role, action, area, targetType, outcome, ip, from, to, traceId));
 
         DateTimeOffset? Time(string name)
         {

@@ -20,7 +20,9 @@ public sealed record KycCase(
     Merchant Merchant,
     IReadOnlyList<DocumentRequirement> Requirements,
     IReadOnlyList<KycDocumentVersion> Versions,
-    IReadOnlyList<MerchantHistoryEntry> History)
+    IReadOnlyList<MerchantHistoryEntry> History,
+    KybRisk Risk = KybRisk.Low,
+    bool FourEyes = false)
 {
     /// <summary>Why approval is not possible yet, or null when every required document is accepted.</summary>
     public string? ApprovalBlockedBecause => Requirements.Where(r => r.State != DocumentState.Accepted).ToList() is { Count: > 0 } open
@@ -99,7 +101,9 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
 
         var requirements = await documents.RequirementsAsync(actor, merchantId, cancellationToken) ?? [];
         var versions = await documents.VersionsAsync(actor, merchantId, cancellationToken) ?? [];
-        return new KycCase(merchant, requirements, versions, await merchants.HistoryAsync(actor, merchantId, cancellationToken));
+        var risk = KybRiskRules.Assess(merchant, options.Value);
+        return new KycCase(merchant, requirements, versions, await merchants.HistoryAsync(actor, merchantId, cancellationToken), risk,
+            KybRiskRules.NeedsSecondAdmin(ReviewDecision.Approve, risk, options.Value));
     }
 
     /// <summary>
@@ -110,26 +114,72 @@ public sealed class KycCaseService(MerchantService merchants, KycDocumentService
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        if (decision == ReviewDecision.Approve && actor.Role == Roles.Admin)
+        if (decision == ReviewDecision.Approve && await ApprovalBlockedAsync(actor, merchantId, cancellationToken) is { } blocked)
         {
-            var requirements = await documents.RequirementsAsync(actor, merchantId, cancellationToken);
-            if (requirements is not null && requirements.Any(r => r.State != DocumentState.Accepted))
-            {
-                return Error.Validation("Accept every required document before approving.", new Dictionary<string, string[]>());
-            }
+            return blocked;
+        }
+
+        // Four-eyes by risk level: the decision becomes a proposal that a second admin confirms (ConfirmAsync) or sends back.
+        if (await store.GetAsync(merchantId, cancellationToken) is { } record
+            && KybRiskRules.NeedsSecondAdmin(decision, KybRiskRules.Assess(record.Industry, record.BusinessType, record.Website, options.Value), options.Value))
+        {
+            return ForCases(await merchants.ProposeAsync(actor, merchantId, decision, note, expectedVersion, cancellationToken));
         }
 
         var result = await merchants.ReviewAsync(actor, merchantId, decision, note, expectedVersion, cancellationToken);
+        await TellMerchantAsync(result, decision, cancellationToken);
+        return ForCases(result);
+    }
+
+    /// <summary>A second admin confirms the pending proposal: it applies as the decision, and the merchant is emailed as for any decision.</summary>
+    public async Task<Result<Merchant>> ConfirmAsync(Actor actor, Guid merchantId, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var proposed = (await store.GetAsync(merchantId, cancellationToken))?.Proposal?.Decision;
+        if (proposed == ReviewDecision.Approve && await ApprovalBlockedAsync(actor, merchantId, cancellationToken) is { } blocked)
+        {
+            return blocked;
+        }
+
+        var result = await merchants.ConfirmProposalAsync(actor, merchantId, expectedVersion, cancellationToken);
+        if (proposed is { } decision)
+        {
+            await TellMerchantAsync(result, decision, cancellationToken);
+        }
+
+        return ForCases(result);
+    }
+
+    /// <summary>A second admin sends the pending proposal back with a note; nothing changes for the merchant, so nobody is emailed.</summary>
+    public async Task<Result<Merchant>> SendBackAsync(Actor actor, Guid merchantId, string? note, long expectedVersion, CancellationToken cancellationToken = default) =>
+        ForCases(await merchants.SendBackProposalAsync(actor, merchantId, note, expectedVersion, cancellationToken));
+
+    /// <summary>Approval needs every required document accepted (checked again on confirmation: one may have been rejected since).</summary>
+    private async Task<Error?> ApprovalBlockedAsync(Actor actor, Guid merchantId, CancellationToken cancellationToken)
+    {
+        if (actor.Role != Roles.Admin)
+        {
+            return null;
+        }
+
+        var requirements = await documents.RequirementsAsync(actor, merchantId, cancellationToken);
+        return requirements is not null && requirements.Any(r => r.State != DocumentState.Accepted)
+            ? Error.Validation("Accept every required document before approving.", new Dictionary<string, string[]>())
+            : null;
+    }
+
+    private async Task TellMerchantAsync(Result<Merchant> result, ReviewDecision decision, CancellationToken cancellationToken)
+    {
         if (result.Value is { } merchant && !string.IsNullOrEmpty(merchant.Pii.ContactEmail) && Email(merchant, decision) is { } message)
         {
             await email.SendAsync(merchant.Pii.ContactEmail, message.Subject, message.Body, null, cancellationToken);
         }
-
-        // The case page speaks of cases: the store's stale-version conflict reads "Someone else changed this case…".
-        return result.Error is { Kind: ErrorKind.Conflict, Detail: { } text } conflict
-            ? conflict with { Detail = text.Replace("this merchant", "this case", StringComparison.Ordinal) }
-            : result;
     }
+
+    // The case page speaks of cases: the store's stale-version conflict reads "Someone else changed this case…".
+    private static Result<Merchant> ForCases(Result<Merchant> result) => result.Error is { Kind: ErrorKind.Conflict, Detail: { } text } conflict
+        ? conflict with { Detail = text.Replace("this merchant", "this case", StringComparison.Ordinal) }
+        : result;
 
     private static (string Subject, string Body)? Email(Merchant merchant, ReviewDecision decision) => decision switch
     {

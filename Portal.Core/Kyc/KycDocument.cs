@@ -90,8 +90,26 @@ public sealed class KycOptions : IValidatableObject
     [Range(1, 24 * 60)]
     public int SlaBreachHours { get; set; } = 48;
 
+    /// <summary>
+    /// Four-eyes: an approval or rejection of a merchant whose KYB risk (<see cref="KybRiskRules"/>) is at or above this level
+    /// is proposed by one admin and confirmed by a second. <c>Low</c> puts every decision under four-eyes; the default,
+    /// <c>High</c>, only the high-risk industries, so ordinary (demo) applications keep the single-admin flow.
+    /// </summary>
+    public KybRisk FourEyesFromRisk { get; set; } = KybRisk.High;
+
+    /// <summary>
+    /// Industries (<see cref="Merchants.MerchantRules.Industries"/>) that make an application high risk. Empty means
+    /// <see cref="KybRiskRules.DefaultHighRiskIndustries"/>; starts empty for the same binder reason as <see cref="RequiredDocuments"/>.
+    /// </summary>
+    public string[] HighRiskIndustries { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (HighRiskIndustries.FirstOrDefault(i => !Merchants.MerchantRules.Industries.Contains(i)) is { } unknown)
+        {
+            yield return new ValidationResult($"Kyc:HighRiskIndustries names \"{unknown}\", which is not an industry of the onboarding form.", [nameof(HighRiskIndustries)]);
+        }
+
         if (MaxBytesPerMerchant < MaxUploadBytes)
         {
             yield return new ValidationResult($"Kyc:MaxBytesPerMerchant ({MaxBytesPerMerchant}) must be at least Kyc:MaxUploadBytes ({MaxUploadBytes}).",

@@ -48,7 +48,8 @@ public sealed record Merchant(
     DateTimeOffset UpdatedAt,
     long Version,
     DateTimeOffset? SubmittedAt = null,
-    string? AssignedTo = null)
+    string? AssignedTo = null,
+    KybProposal? Proposal = null)
 {
     public const string EntityType = "MERCHANT";
 
@@ -72,7 +73,8 @@ public sealed record MerchantRecord(
     DateTimeOffset UpdatedAt,
     long Version,
     DateTimeOffset? SubmittedAt = null,
-    string? AssignedTo = null)
+    string? AssignedTo = null,
+    KybProposal? Proposal = null)
 {
     /// <summary>Statuses of a case waiting for a KYC decision (the review queue).</summary>
     public static readonly IReadOnlySet<MerchantStatus> Awaiting = new HashSet<MerchantStatus> { MerchantStatus.Submitted, MerchantStatus.InReview, MerchantStatus.MoreInformationRequested };
@@ -81,12 +83,31 @@ public sealed record MerchantRecord(
     public bool InQueue => SubmittedAt is not null && Awaiting.Contains(Status);
 }
 
+/// <summary>
+/// A KYB decision one admin proposed and a second admin must confirm or send back (four-eyes). It lives on the merchant
+/// record, so proposing, confirming and sending back are ordinary versioned merchant writes: of two concurrent
+/// confirmations exactly one commits, the other gets the store's version conflict. <see cref="ProposerId"/> (the user id)
+/// decides who may not confirm; <see cref="ProposedBy"/> is the name shown.
+/// </summary>
+public sealed record KybProposal(ReviewDecision Decision, string? Note, string ProposerId, string ProposedBy, DateTimeOffset ProposedAt)
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>The stored form (one text column or attribute in both stores).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, Json);
+
+    public static KybProposal? FromJson(string? json) => string.IsNullOrEmpty(json) ? null : System.Text.Json.JsonSerializer.Deserialize<KybProposal>(json, Json);
+}
+
 /// <summary>One entry of a merchant's timeline: every status change and every edit.</summary>
 public sealed record MerchantHistoryEntry(Guid MerchantId, DateTimeOffset At, string Actor, string? ActorRole, string Change, MerchantStatus Status, string? Note);
 
 /// <summary>A list row: no PII, so listing never decrypts anything.</summary>
 public sealed record MerchantSummary(Guid Id, string BusinessName, string CacNumber, MerchantStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    DateTimeOffset? SubmittedAt = null, string? AssignedTo = null, long Version = 0);
+    DateTimeOffset? SubmittedAt = null, string? AssignedTo = null, long Version = 0, KybProposal? Proposal = null);
 
 /// <summary>
 /// Listing: newest first; or, with a business-name prefix, by name. <see cref="After"/> is the keyset position

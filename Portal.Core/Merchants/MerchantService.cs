@@ -162,14 +162,171 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             return Error.NotFound("No such merchant.");
         }
 
-        var (allowedFrom, to, change, needsNote) = decision switch
+        if (record.Proposal is { } pending)
         {
-            ReviewDecision.StartReview => (new[] { MerchantStatus.Submitted }, MerchantStatus.InReview, "review started", false),
-            ReviewDecision.Approve => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Approved, "approved", false),
-            ReviewDecision.Reject => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Rejected, "rejected", true),
-            ReviewDecision.RequestInformation => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.MoreInformationRequested, "more information requested", true),
-            _ => throw new ArgumentOutOfRangeException(nameof(decision)),
-        };
+            return PendingProposal(pending);
+        }
+
+        if (Check(record, decision, note, expectedVersion) is { } refused)
+        {
+            return refused;
+        }
+
+        var (_, to, change, _) = Transition(decision);
+        var trimmed = note?.Trim();
+        var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, DecisionAction(decision), cancellationToken, record);
+    }
+
+    /// <summary>
+    /// Four-eyes, step one: an admin proposes an approval or rejection; nothing about the merchant's status changes until a
+    /// second admin confirms (<see cref="ConfirmProposalAsync"/>) or sends it back (<see cref="SendBackProposalAsync"/>).
+    /// The proposal is a versioned write of the merchant, so it is in the history and the audit trail like any decision.
+    /// Whether a decision needs a second admin is the caller's rule (<see cref="Kyc.KycCaseService"/>, by risk level).
+    /// </summary>
+    public async Task<Result<Merchant>> ProposeAsync(Actor actor, Guid id, ReviewDecision decision, string? note, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (await AdminRecordAsync(actor, id, AuditActions.MerchantDecisionProposed, cancellationToken) is not { } record)
+        {
+            return actor.Role == Roles.Admin ? Error.NotFound("No such merchant.") : Error.Forbidden("Only admins review merchants.");
+        }
+
+        if (decision is not (ReviewDecision.Approve or ReviewDecision.Reject))
+        {
+            return Error.Validation("Only approvals and rejections are proposed.", "decision", "Only approvals and rejections need a second admin.");
+        }
+
+        if (record.Proposal is { } pending)
+        {
+            return PendingProposal(pending);
+        }
+
+        if (Check(record, decision, note, expectedVersion) is { } refused)
+        {
+            return refused;
+        }
+
+        var trimmed = note?.Trim();
+        var now = clock.GetUtcNow();
+        var proposal = new KybProposal(decision, trimmed, ProposerId(actor), ReviewerName(actor), now);
+        var updated = record with { Proposal = proposal, UpdatedAt = now, Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, $"{Verb(decision)} proposed, waiting for a second admin", trimmed, AuditActions.MerchantDecisionProposed,
+            cancellationToken, record);
+    }
+
+    /// <summary>
+    /// Four-eyes, step two: a second admin confirms the pending proposal, which then applies as the decision itself (status,
+    /// history, audit under the decision's own action). The proposer cannot confirm their own proposal. Two admins
+    /// confirming at once: the versioned write lets one through; the other gets the conflict.
+    /// </summary>
+    public async Task<Result<Merchant>> ConfirmProposalAsync(Actor actor, Guid id, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (await AdminRecordAsync(actor, id, AuditActions.MerchantApproved, cancellationToken) is not { } record)
+        {
+            return actor.Role == Roles.Admin ? Error.NotFound("No such merchant.") : Error.Forbidden("Only admins review merchants.");
+        }
+
+        if (record.Version != expectedVersion)
+        {
+            return Error.Conflict("Someone else changed this merchant after you opened it. Reload to see their change.");
+        }
+
+        if (record.Proposal is not { } proposal)
+        {
+            return Error.Conflict("There is no proposal waiting to be confirmed.");
+        }
+
+        if (proposal.ProposerId == ProposerId(actor))
+        {
+            await audit.AppendAsync(actor, new AuditEntry(DecisionAction(proposal.Decision), AuditOutcome.Denied, new MerchantId(id).ToString(), "own proposal"), cancellationToken);
+            return Error.Forbidden("You proposed this decision: a second admin must confirm it.");
+        }
+
+        if (Check(record, proposal.Decision, proposal.Note, expectedVersion) is { } refused)
+        {
+            return refused;
+        }
+
+        var (_, to, change, _) = Transition(proposal.Decision);
+        var updated = record with { Status = to, StatusNote = proposal.Note, Proposal = null, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, $"{change} (proposed by {proposal.ProposedBy}, confirmed by {ReviewerName(actor)})", proposal.Note,
+            DecisionAction(proposal.Decision), cancellationToken, record);
+    }
+
+    /// <summary>
+    /// Four-eyes, the other answer: a second admin sends the proposal back with a note (required); the case stays where it
+    /// was, without a proposal, and the note is in its history for the proposer to read. The proposer may also withdraw
+    /// their own proposal this way.
+    /// </summary>
+    public async Task<Result<Merchant>> SendBackProposalAsync(Actor actor, Guid id, string? note, long expectedVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (await AdminRecordAsync(actor, id, AuditActions.MerchantDecisionSentBack, cancellationToken) is not { } record)
+        {
+            return actor.Role == Roles.Admin ? Error.NotFound("No such merchant.") : Error.Forbidden("Only admins review merchants.");
+        }
+
+        if (!CardNumberRules.IsClean(note))
+        {
+            return Error.Validation(CardNumberRules.Message, new Dictionary<string, string[]> { ["note"] = [CardNumberRules.Message] });
+        }
+
+        if (string.IsNullOrWhiteSpace(note))
+        {
+            return Error.Validation("Say why it goes back.", new Dictionary<string, string[]> { ["note"] = ["Say why the proposal goes back, for the admin who made it."] });
+        }
+
+        if (record.Version != expectedVersion)
+        {
+            return Error.Conflict("Someone else changed this merchant after you opened it. Reload to see their change.");
+        }
+
+        if (record.Proposal is not { } proposal)
+        {
+            return Error.Conflict("There is no proposal waiting to be sent back.");
+        }
+
+        var trimmed = note.Trim();
+        var updated = record with { Proposal = null, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
+        return await WriteAsync(actor, updated, expectedVersion, $"{Verb(proposal.Decision)} proposed by {proposal.ProposedBy} sent back", trimmed,
+            AuditActions.MerchantDecisionSentBack, cancellationToken, record);
+    }
+
+    /// <summary>The record when the actor is an admin and the merchant exists; a non-admin's attempt is audited as denied.</summary>
+    private async Task<MerchantRecord?> AdminRecordAsync(Actor actor, Guid id, string action, CancellationToken cancellationToken)
+    {
+        if (actor.Role != Roles.Admin)
+        {
+            await audit.AppendAsync(actor, new AuditEntry(action, AuditOutcome.Denied, new MerchantId(id).ToString(), $"role {actor.Role ?? "none"}"), cancellationToken);
+            return null;
+        }
+
+        return await store.GetAsync(id, cancellationToken);
+    }
+
+    /// <summary>Who proposed, for the self-confirmation rule: the user id (stable), else the name.</summary>
+    private static string ProposerId(Actor actor) => actor.UserId ?? ReviewerName(actor);
+
+    private static string Verb(ReviewDecision decision) => decision == ReviewDecision.Approve ? "approval" : "rejection";
+
+    private static Error PendingProposal(KybProposal pending) =>
+        Error.Conflict($"A{(pending.Decision == ReviewDecision.Approve ? "n" : "")} {Verb(pending.Decision)} proposed by {pending.ProposedBy} is waiting for a second admin: confirm it or send it back first.");
+
+    private static (MerchantStatus[] AllowedFrom, MerchantStatus To, string Change, bool NeedsNote) Transition(ReviewDecision decision) => decision switch
+    {
+        ReviewDecision.StartReview => ([MerchantStatus.Submitted], MerchantStatus.InReview, "review started", false),
+        ReviewDecision.Approve => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Approved, "approved", false),
+        ReviewDecision.Reject => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.Rejected, "rejected", true),
+        ReviewDecision.RequestInformation => ([MerchantStatus.Submitted, MerchantStatus.InReview], MerchantStatus.MoreInformationRequested, "more information requested", true),
+        _ => throw new ArgumentOutOfRangeException(nameof(decision)),
+    };
+
+    /// <summary>The rules a decision must pass at the version the admin saw: a clean note where one is needed, and a status it may leave.</summary>
+    private static Error? Check(MerchantRecord record, ReviewDecision decision, string? note, long expectedVersion)
+    {
+        var (allowedFrom, _, change, needsNote) = Transition(decision);
         if (!CardNumberRules.IsClean(note))
         {
             return Error.Validation(CardNumberRules.Message, new Dictionary<string, string[]> { ["note"] = [CardNumberRules.Message] });
@@ -185,14 +342,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
             return Error.Conflict("Someone else changed this merchant after you opened it. Reload to see their change.");
         }
 
-        if (!allowedFrom.Contains(record.Status))
-        {
-            return Error.Conflict($"A merchant that is {Describe(record.Status)} cannot be {change}.");
-        }
-
-        var trimmed = note?.Trim();
-        var updated = record with { Status = to, StatusNote = trimmed, UpdatedAt = clock.GetUtcNow(), Version = record.Version + 1 };
-        return await WriteAsync(actor, updated, expectedVersion, change, trimmed, DecisionAction(decision), cancellationToken, record);
+        return allowedFrom.Contains(record.Status) ? null : Error.Conflict($"A merchant that is {Describe(record.Status)} cannot be {change}.");
     }
 
     /// <summary>
@@ -408,7 +558,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
 
     private static Merchant Open(MerchantRecord r, MerchantPii pii) =>
         new(r.Id, r.BusinessName, r.CacNumber, r.BusinessType, r.RegisteredAddress, r.Website, r.Industry, pii, r.Status, r.StatusNote, r.CreatedAt, r.UpdatedAt, r.Version,
-            r.SubmittedAt, r.AssignedTo);
+            r.SubmittedAt, r.AssignedTo, r.Proposal);
 
     /// <summary>The audited fields of a merchant record: everything but the sealed PII.</summary>
     internal static Dictionary<string, string?> Snapshot(MerchantRecord r) => new(StringComparer.Ordinal)
@@ -422,6 +572,7 @@ public sealed class MerchantService(IMerchantStore store, MerchantPiiVault vault
         ["status"] = r.Status.ToString(),
         ["status_note"] = r.StatusNote,
         ["assigned_to"] = r.AssignedTo,
+        ["proposal"] = r.Proposal is { } p ? $"{p.Decision} by {p.ProposedBy}" : null,
         ["version"] = r.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

@@ -21,9 +21,17 @@ public interface IPaymentProcessor
     Task<ProcessorResult> RefundAsync(ProcessorRefund refund, CancellationToken cancellationToken);
 }
 
-public sealed record ProcessorCharge(Guid PaymentId, Guid MerchantId, long Amount, string Currency, string CustomerId, string PaymentMethod, string IdempotencyKey);
+public sealed record ProcessorCharge(Guid PaymentId, Guid MerchantId, long Amount, string Currency, string CustomerId, string PaymentMethod, string IdempotencyKey)
+{
+    /// <summary>The trace of the work that charges (the API request, or the admin releasing a held payment); sent in the processor's metadata.</summary>
+    public string? TraceId { get; init; } = Diagnostics.TraceIds.Current;
+}
 
-public sealed record ProcessorRefund(Guid RefundId, Guid PaymentId, string PaymentReference, long Amount, string Currency, string IdempotencyKey);
+public sealed record ProcessorRefund(Guid RefundId, Guid PaymentId, string PaymentReference, long Amount, string Currency, string IdempotencyKey)
+{
+    /// <summary>The trace of the refund request; sent in the processor's metadata.</summary>
+    public string? TraceId { get; init; } = Diagnostics.TraceIds.Current;
+}
 
 public enum ProcessorOutcome
 {

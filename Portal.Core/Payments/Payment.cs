@@ -104,10 +104,13 @@ public sealed record IdempotencyRecord(
 
 /// <summary>
 /// An event for merchants' webhooks, written in the same transaction as the state change it describes (outbox).
-/// <see cref="Data"/> is the JSON object sent as the event's <c>data</c>.
+/// <see cref="Data"/> is the JSON object sent as the event's <c>data</c>. <see cref="TraceId"/> is the trace of the work
+/// that wrote it (the API request, say), taken when the event is made; its webhook deliveries send it as a header.
 /// </summary>
 public sealed record PaymentEvent(Guid Id, Guid MerchantId, string Type, Guid PaymentId, string Data, DateTimeOffset CreatedAt)
 {
+    public string? TraceId { get; init; } = Diagnostics.TraceIds.Current;
+
     public string DisplayId => new PaymentEventId(Id).ToString();
 }
 

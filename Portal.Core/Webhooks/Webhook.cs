@@ -55,6 +55,9 @@ public sealed record WebhookDelivery(
 {
     public string DisplayId => new WebhookDeliveryId(Id).ToString();
 
+    /// <summary>The trace of the event's origin (the outbox event's <c>TraceId</c>), sent with every attempt as a header.</summary>
+    public string? TraceId { get; init; }
+
     public string EventDisplayId => new PaymentEventId(EventId).ToString();
 }
 

@@ -47,7 +47,7 @@ public sealed class WebhookDispatcher(
 
                 var payload = WebhookPayload.Build(paymentEvent);
                 deliveries.AddRange(matching.Select(endpoint => new WebhookDelivery(Guid.CreateVersion7(now), paymentEvent.MerchantId, endpoint.Id, paymentEvent.Id,
-                    paymentEvent.Type, payload, WebhookDeliveryStatus.Pending, 0, now, null, null, null, now)));
+                    paymentEvent.Type, payload, WebhookDeliveryStatus.Pending, 0, now, null, null, null, now) { TraceId = paymentEvent.TraceId }));
             }
         }
 

@@ -63,6 +63,14 @@ public sealed class WebhookSender(
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.TryAddWithoutValidation(WebhookSigner.HeaderName, WebhookSigner.Sign(secret, attemptedAt.ToUnixTimeSeconds(), body));
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+            // One trace from the request that caused the event to the merchant's endpoint: the header names it, and the
+            // delivery's span continues it, so the traceparent sent (HttpClient instrumentation) carries the same trace id.
+            using var span = Diagnostics.PortalActivities.StartContinuing("webhook.deliver", delivery.TraceId);
+            if (delivery.TraceId is { } traceId)
+            {
+                request.Headers.TryAddWithoutValidation(Diagnostics.TraceIds.Header, traceId);
+            }
+
             using var client = httpClients.CreateClient(ClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             status = (int)response.StatusCode;

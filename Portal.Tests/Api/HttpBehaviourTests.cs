@@ -156,16 +156,17 @@ public sealed class HttpBehaviourTests(HttpBehaviourTests.Fixture fixture) : ICl
     [Fact]
     public async Task Role_changes_are_applied_and_audited()
     {
-        var (target, _) = await Factory.CreateUserAsync(PortalRoles.Merchant);
+        // Withdrawing a staff role is a one-admin change (granting one is four-eyes: RoleGrantFourEyesTests).
+        var (target, _) = await Factory.CreateUserAsync(PortalRoles.Compliance);
         using var client = Factory.ClientWithBearer(fixture.AdminToken);
 
-        using var response = await client.PutAsync($"/api/v1/users/{target.Id}/roles", JsonContent.Create(new { roles = new[] { "Compliance" } }));
+        using var response = await client.PutAsync($"/api/v1/users/{target.Id}/roles", JsonContent.Create(new { roles = new[] { "Merchant" } }));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        await AssertRolesAsync(target.Id, PortalRoles.Compliance);
+        await AssertRolesAsync(target.Id, PortalRoles.Merchant);
         var events = await Factory.Services.GetRequiredService<IAuditLog>().QueryAsync(new AuditQuery(Action: AuditActions.RolesChanged, Limit: 100));
         var change = events.Events.First(e => e.Target == $"user:{target.Id}");
-        change.Detail.ShouldBe("from=[Merchant] to=[Compliance]");
+        change.Detail.ShouldBe("from=[Compliance] to=[Merchant]");
         change.ActorRole.ShouldBe("Admin");
     }
 

@@ -313,4 +313,28 @@ public abstract class AuditLogContract : IAsyncDisposable
         first[AuditActions.SignIn].ShouldBe(3);
         first.ContainsKey(AuditActions.AuditExported).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task An_event_keeps_the_trace_id_it_was_made_in_is_found_by_it_and_the_chain_covers_it()
+    {
+        var log = await LogAsync();
+        await log.AppendAsync(Alice, new AuditEntry("merchant.approve", AuditOutcome.Success, "merchant:mer_1"), Ct);
+        string traceId;
+        using (var request = new System.Diagnostics.Activity("request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            traceId = request.TraceId.ToHexString();
+            await log.AppendAsync(Bob, new AuditEntry("audit.read", AuditOutcome.Denied, "audit_log"), Ct);
+        }
+
+        var found = (await log.QueryAsync(new AuditQuery(TraceId: traceId), Ct)).Events.ShouldHaveSingleItem();
+
+        found.TraceId.ShouldBe(traceId);
+        found.ActorId.ShouldBe(Bob.UserId);
+        (await log.QueryAsync(new AuditQuery(Limit: 10), Ct)).Events.Single(e => e.Action == "merchant.approve").TraceId.ShouldBeNull();
+        (await log.VerifyAsync(Ct)).IsIntact.ShouldBeTrue();
+        // The trace id is hashed: the same event with another trace id is another hash.
+        var chain = new AuditChain(Key);
+        chain.ComputeHash(found with { TraceId = "0123456789abcdef0123456789abcdef" }).ShouldNotBe(found.Hash);
+        chain.ComputeHash(found).ShouldBe(found.Hash);
+    }
 }

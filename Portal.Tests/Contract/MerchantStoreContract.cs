@@ -310,4 +310,28 @@ public abstract class MerchantStoreContract
         (await store.GetAsync(record.Id, Ct)).ShouldNotBeNull().AssignedTo.ShouldBe("ada@portal.example");
         (await store.GetAsync(record.Id, Ct))!.SubmittedAt.ShouldBe(T0);
     }
+
+    [Fact]
+    public async Task A_pending_proposal_round_trips_shows_in_the_queue_and_only_one_of_two_confirmations_commits()
+    {
+        var store = await CreateStoreAsync();
+        var record = await QueuedAsync(store, T0, MerchantStatus.InReview);
+        var proposal = new KybProposal(ReviewDecision.Reject, "Directors do not match the CAC record.", "user-ada", "ada@portal.example", T0.AddMinutes(3));
+        var proposed = record with { Proposal = proposal, Version = 2, UpdatedAt = T0.AddMinutes(3) };
+        (await store.UpdateAsync(proposed, 1, Changed(proposed, "rejection proposed"), Ct)).ShouldBe(MerchantWriteOutcome.Done);
+
+        (await store.GetAsync(record.Id, Ct)).ShouldNotBeNull().Proposal.ShouldBe(proposal);
+        (await store.QueueAsync(new MerchantQueueQuery(5), Ct)).Items.Single().Proposal.ShouldBe(proposal);
+
+        // Two second admins confirm the version they both loaded: the store lets exactly one through.
+        var confirmations = Enumerable.Range(0, 2).Select(_ => proposed with { Status = MerchantStatus.Rejected, Proposal = null, Version = 3 }).ToList();
+        var outcomes = await Task.WhenAll(confirmations.Select(c => Task.Run(() => store.UpdateAsync(c, 2, Changed(c, "rejected"), Ct), Ct)));
+
+        outcomes.Count(o => o == MerchantWriteOutcome.Done).ShouldBe(1);
+        outcomes.Count(o => o == MerchantWriteOutcome.VersionConflict).ShouldBe(1);
+        var stored = (await store.GetAsync(record.Id, Ct)).ShouldNotBeNull();
+        stored.Proposal.ShouldBeNull();
+        stored.Status.ShouldBe(MerchantStatus.Rejected);
+        (await store.HistoryAsync(record.Id, Ct)).Count(h => h.Change == "rejected").ShouldBe(1);
+    }
 }

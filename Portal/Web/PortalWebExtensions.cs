@@ -26,7 +26,7 @@ internal static class PortalWebExtensions
         services.AddPortalDataProtection();
         services.AddPortalForwardedHeaders();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
-            ctx.ProblemDetails.Extensions["trace_id"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier);
+            ctx.ProblemDetails.Extensions["trace_id"] = Portal.Core.Diagnostics.TraceIds.Current ?? ctx.HttpContext.TraceIdentifier);
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Binding failures (malformed JSON, wrong types, unknown fields) throw, so ApiExceptionHandler can name the field.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -41,6 +41,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
         ("target-index", "target"),
         ("outcome-index", "outcome"),
         ("day-index", "day"),
+        ("trace-index", "trace_id"),
     ];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -62,7 +63,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
                 var (last, previous) = _tail ??= await ReadTailAsync(CancellationToken.None);
                 var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
                 var unhashed = new AuditEvent(last + 1, Guid.CreateVersion7(now), now, actor.UserId, actor.Name, actor.Role,
-                    entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "");
+                    entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "", entry.TraceId);
                 var e = unhashed with { Hash = chain.ComputeHash(unhashed) };
                 var head = Key(HeadPk, HeadSk);
                 head["head_seq"] = Number(e.Sequence);
@@ -305,6 +306,11 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
     /// <summary>Where to read: the partition of the most selective indexed filter, or the day partitions of a short time range, or every event.</summary>
     private List<(string? Index, string Attribute, string Key)> Sources(AuditQuery query)
     {
+        if (!string.IsNullOrWhiteSpace(query.TraceId))
+        {
+            return [("trace-index", "trace_id", query.TraceId)];
+        }
+
         if (!string.IsNullOrWhiteSpace(query.Target))
         {
             return [("target-index", "target", query.Target)];
@@ -390,6 +396,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
         Equal("actor_role", query.ActorRole, "role");
         Equal("source_ip", query.SourceIp, "ip");
         Equal("target", query.Target, "target");
+        Equal("trace_id", query.TraceId, "trace");
         Equal("outcome", query.Outcome?.ToString(), "outcome");
         if (!string.IsNullOrWhiteSpace(query.ActorId) && keyAttribute is not "actor_id" and not "actor_name")
         {
@@ -460,6 +467,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
             && (query.Outcome is not { } outcome || e.Outcome == outcome)
             && (!Set(query.SourceIp) || e.SourceIp == query.SourceIp)
             && (!Set(query.Target) || e.Target == query.Target)
+            && (!Set(query.TraceId) || e.TraceId == query.TraceId)
             && (query.TargetType is not { } type || AuditTargets.Pattern(type) is not { } pattern
                 || (e.Target is { } target && pattern.Prefixes.Any(p => target.StartsWith(p, StringComparison.Ordinal))
                     && (pattern.Slash is null || pattern.Slash == target.Contains('/', StringComparison.Ordinal))))
@@ -558,6 +566,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
         SetOptional(item, "source_ip", NullIfEmpty(e.SourceIp));
         item["outcome"] = Text(e.Outcome.ToString());
         SetOptional(item, "detail", e.Detail);
+        SetOptional(item, "trace_id", e.TraceId);
         item["previous_hash"] = Text(e.PreviousHash);
         item["hash"] = Text(e.Hash);
         // An empty string cannot be an index key, and an empty field hashes like a missing one; so an empty value is
@@ -591,6 +600,7 @@ internal sealed class DynamoAuditLog(IAmazonDynamoDB client, string tableName, A
             Enum.Parse<AuditOutcome>(item["outcome"].S),
             OptionalText(item, "detail"),
             item["previous_hash"].S,
-            item["hash"].S);
+            item["hash"].S,
+            OptionalText(item, "trace_id"));
     }
 }

@@ -468,6 +468,7 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         SetOptional(item, "industry", m.Industry);
         SetOptional(item, "status_note", m.StatusNote);
         SetOptional(item, "assigned_to", m.AssignedTo);
+        SetOptional(item, "proposal", m.Proposal?.ToJson());
         if (m.SubmittedAt is { } submitted)
         {
             item["submitted_at"] = Number(submitted.UtcTicks);
@@ -498,11 +499,13 @@ internal sealed class DynamoMerchantStore : IMerchantStore
         Time(item["updated_at"]),
         Long(item["version"]),
         item.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null,
-        OptionalText(item, "assigned_to"));
+        OptionalText(item, "assigned_to"),
+        KybProposal.FromJson(OptionalText(item, "proposal")));
 
     private static MerchantSummary ToSummary(Dictionary<string, AttributeValue> item) => new(
         Guid.Parse(item["id"].S), item["business_name"].S, item["cac_number"].S, Enum.Parse<MerchantStatus>(item["status"].S), Time(item["created_at"]), Time(item["updated_at"]),
-        item.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null, OptionalText(item, "assigned_to"), Long(item["version"]));
+        item.TryGetValue("submitted_at", out var submitted) ? Time(submitted) : null, OptionalText(item, "assigned_to"), Long(item["version"]),
+        KybProposal.FromJson(OptionalText(item, "proposal")));
 
     private static string MerchantPk(Guid id) => $"MERCHANT#{id:N}";
 

@@ -727,11 +727,15 @@ internal sealed class DynamoPaymentStore : IPaymentStore, IEventOutbox
         item["event_payment"] = Text(Id(e.PaymentId));
         item["event_key"] = Text(CreatedKey(e.CreatedAt, e.Id));
         item["outbox_shard"] = Text(OutboxShard(ShardOf(e.Id)));
+        SetOptional(item, "trace_id", e.TraceId);
         return item;
     }
 
     private static PaymentEvent ToEvent(Dictionary<string, AttributeValue> item) => new(
-        Guid.Parse(item["id"].S), Guid.Parse(item["merchant_id"].S), item["type"].S, Guid.Parse(item["payment_id"].S), item["data"].S, Time(item["created_at"]));
+        Guid.Parse(item["id"].S), Guid.Parse(item["merchant_id"].S), item["type"].S, Guid.Parse(item["payment_id"].S), item["data"].S, Time(item["created_at"]))
+    {
+        TraceId = OptionalText(item, "trace_id"),
+    };
 
     private static bool SameKey(IdempotencyRecord a, IdempotencyRecord b) =>
         a.MerchantId == b.MerchantId && string.Equals(a.Scope, b.Scope, StringComparison.Ordinal) && string.Equals(a.Key, b.Key, StringComparison.Ordinal);

@@ -14,6 +14,7 @@ internal static class EmbeddedSchemas
     public static readonly SqliteSchema Payments = new(EmbeddedDatabases.Payments,
     [
         new(1, "payments, idempotency, refunds, customers, payment_stats, outbox", s => s.Execute(SqlitePaymentStore.Schema)),
+        new(2, "outbox trace id (issue 19)", s => s.Execute(SqlitePaymentStore.OutboxTraceId)),
     ]);
 
     public static readonly SqliteSchema Audit = new(EmbeddedDatabases.Audit,
@@ -21,6 +22,7 @@ internal static class EmbeddedSchemas
         new(1, "audit_events", s => s.Execute(SqliteAuditLog.Schema)),
         new(2, "audit explorer indexes (role, source IP, target)", s => s.Execute(SqliteAuditLog.ExplorerIndexes)),
         new(3, "audit actor-name index (the actor filter matches id or name)", s => s.Execute(SqliteAuditLog.ActorNameIndex)),
+        new(4, "audit trace id (issue 19) and its index", s => s.Execute(SqliteAuditLog.TraceIdColumn)),
     ]);
 
     public static readonly SqliteSchema Portal = new(EmbeddedDatabases.Portal,
@@ -37,6 +39,8 @@ internal static class EmbeddedSchemas
         new(3, "fraud allow/block lists, rule versions and draft", s => s.Execute(SqliteFraudStore.Schema)),
         new(4, "disputes", s => s.Execute(SqliteDisputeStore.Schema)),
         new(5, "webhook events a dispute owes (written with the dispute, moved to the outbox after)", s => s.Execute(SqliteDisputeStore.PendingEventsSchema)),
+        new(6, "four-eyes: a merchant's pending KYB proposal", s => s.Execute(SqliteMerchantStore.ProposalColumn)),
+        new(7, "webhook deliveries' trace id (issue 19)", s => s.Execute(SqliteWebhookStore.DeliveryTraceId)),
     ]);
 
     /// <summary>Keyed by the service key each database is registered under.</summary>

@@ -63,6 +63,12 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         CREATE INDEX IF NOT EXISTS ix_audit_actor_name ON audit_events(actor_name, sequence);
         """;
 
+    /// <summary>Version 4 (issue 19): the trace id of each event, and an index for the app bar's trace search.</summary>
+    internal const string TraceIdColumn = """
+        ALTER TABLE audit_events ADD COLUMN trace_id TEXT;
+        CREATE INDEX IF NOT EXISTS ix_audit_trace ON audit_events(trace_id, sequence) WHERE trace_id IS NOT NULL;
+        """;
+
     public SqliteAuditLog(SqliteDatabase db, AuditChain chain, TimeProvider clock, ILogger<SqliteAuditLog> logger, GroupCommitOptions? writerOptions = null)
     {
         _db = db;
@@ -169,6 +175,12 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         {
             where.Add("source_ip = $ip");
             command.With("$ip", query.SourceIp);
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.TraceId))
+        {
+            where.Add("trace_id = $trace");
+            command.With("$trace", query.TraceId);
         }
 
         if (!string.IsNullOrWhiteSpace(query.Target))
@@ -422,7 +434,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
     }
 
     private const string Columns =
-        "sequence, id, occurred_at, actor_id, actor_name, actor_role, action, target, source_ip, outcome, detail, previous_hash, hash";
+        "sequence, id, occurred_at, actor_id, actor_name, actor_role, action, target, source_ip, outcome, detail, previous_hash, hash, trace_id";
 
     private static IEnumerable<AuditEvent> ReadAll(SqliteDataReader reader, CancellationToken cancellationToken)
     {
@@ -446,7 +458,8 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         Enum.Parse<AuditOutcome>(r.GetString(9)),
         r.GetStringOrNull(10),
         r.GetString(11),
-        r.GetString(12));
+        r.GetString(12),
+        r.GetStringOrNull(13));
 
     private void LoadTail()
     {
@@ -483,7 +496,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         // Millisecond precision: the stored form, so the hash recomputes exactly.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(_clock.GetUtcNow().ToUnixTimeMilliseconds());
         using var transaction = session.Begin();
-        var insert = session.Statement($"INSERT INTO audit_events ({Columns}) VALUES ($seq, $id, $at, $actor_id, $actor_name, $actor_role, $action, $target, $ip, $outcome, $detail, $prev, $hash)");
+        var insert = session.Statement($"INSERT INTO audit_events ({Columns}) VALUES ($seq, $id, $at, $actor_id, $actor_name, $actor_role, $action, $target, $ip, $outcome, $detail, $prev, $hash, $trace)");
         foreach (var name in ParameterNames)
         {
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
@@ -494,10 +507,10 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
             var (actor, entry) = batch[n];
             sequence++;
             var unhashed = new AuditEvent(sequence, Guid.CreateVersion7(now), now, actor.UserId, actor.Name, actor.Role,
-                entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "");
+                entry.Action, entry.Target, actor.SourceIp, entry.Outcome, entry.Detail, previous, "", entry.TraceId);
             var e = unhashed with { Hash = _chain.ComputeHash(unhashed) };
             object?[] values = [e.Sequence, e.Id.ToString(), e.OccurredAt.ToUnixTimeMilliseconds(), e.ActorId, e.ActorName, e.ActorRole,
-                e.Action, e.Target, e.SourceIp, e.Outcome.ToString(), e.Detail, e.PreviousHash, e.Hash];
+                e.Action, e.Target, e.SourceIp, e.Outcome.ToString(), e.Detail, e.PreviousHash, e.Hash, e.TraceId];
             for (var i = 0; i < values.Length; i++)
             {
                 insert.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -518,7 +531,7 @@ internal sealed class SqliteAuditLog : IAuditLog, IAuditArchive, IAsyncDisposabl
         _lastHash = previous;
     }
 
-    private static readonly string[] ParameterNames = ["$seq", "$id", "$at", "$actor_id", "$actor_name", "$actor_role", "$action", "$target", "$ip", "$outcome", "$detail", "$prev", "$hash"];
+    private static readonly string[] ParameterNames = ["$seq", "$id", "$at", "$actor_id", "$actor_name", "$actor_role", "$action", "$target", "$ip", "$outcome", "$detail", "$prev", "$hash", "$trace"];
 
     private void WriteHead(AuditHead head) =>
         PrivateFiles.WriteAtomically(_headPath, JsonSerializer.SerializeToUtf8Bytes(head), overwrite: true);

@@ -15,7 +15,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
     internal const string StoreName = "merchants";
 
     private const string Columns =
-        "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version, submitted_at, assigned_to";
+        "id, business_name, cac_number, business_type, registered_address, website, industry, sealed_pii, email_hash, status, status_note, created_at, updated_at, version, submitted_at, assigned_to, proposal";
 
     // The review queue: awaiting statuses only, so the partial index below serves it (the IN list must match it exactly).
     private const string InQueue = "status IN ('Submitted', 'InReview', 'MoreInformationRequested') AND submitted_key IS NOT NULL";
@@ -92,6 +92,9 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
         schema.Execute($"CREATE INDEX IF NOT EXISTS ix_merchants_queue ON merchants(submitted_key, id) WHERE {InQueue};");
     }
 
+    /// <summary>Schema step 6 (four-eyes): the pending KYB proposal as JSON, NULL when none.</summary>
+    internal const string ProposalColumn = "ALTER TABLE merchants ADD COLUMN proposal TEXT;";
+
     public Task<MerchantWriteOutcome> CreateAsync(MerchantRecord merchant, MerchantHistoryEntry created, CancellationToken cancellationToken) =>
         _writer.WriteAsync(new MerchantWrite(merchant, null, created), cancellationToken);
 
@@ -124,7 +127,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
         var merchant = write.Merchant;
         if (write.ExpectedVersion is not { } expectedVersion)
         {
-            var insert = session.Statement($"INSERT INTO merchants ({Columns}, name_key, created_key, submitted_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $submitted, $assigned, $name_key, $created_key, $submitted_key)");
+            var insert = session.Statement($"INSERT INTO merchants ({Columns}, name_key, created_key, submitted_key) VALUES ($id, $name, $cac, $type, $address, $website, $industry, $pii, $email, $status, $note, $created, $updated, $version, $submitted, $assigned, $proposal, $name_key, $created_key, $submitted_key)");
             Bind(insert, merchant);
             try
             {
@@ -143,7 +146,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
             UPDATE merchants SET business_name = $name, name_key = $name_key, cac_number = $cac, business_type = $type,
                 registered_address = $address, website = $website, industry = $industry, sealed_pii = $pii, email_hash = $email,
                 status = $status, status_note = $note, updated_at = $updated, version = $version,
-                submitted_at = $submitted, submitted_key = $submitted_key, assigned_to = $assigned
+                submitted_at = $submitted, submitted_key = $submitted_key, assigned_to = $assigned, proposal = $proposal
             WHERE id = $id AND version = $expected
             """);
         Bind(update, merchant);
@@ -285,7 +288,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
         }
 
         command.CommandText = $"""
-            SELECT id, business_name, cac_number, status, created_at, updated_at, submitted_at, assigned_to, version, submitted_key FROM merchants
+            SELECT id, business_name, cac_number, status, created_at, updated_at, submitted_at, assigned_to, version, submitted_key, proposal FROM merchants
             WHERE {string.Join(" AND ", where)} ORDER BY submitted_key ASC, id ASC LIMIT {query.Limit + 1}
             """;
         var items = new List<(MerchantSummary Summary, string SortKey)>();
@@ -293,7 +296,8 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken))
         {
             items.Add((new MerchantSummary(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), Enum.Parse<MerchantStatus>(reader.GetString(3)),
-                FromTicks(reader.GetInt64(4)), FromTicks(reader.GetInt64(5)), FromTicks(reader.GetInt64(6)), reader.GetStringOrNull(7), reader.GetInt64(8)), reader.GetString(9)));
+                FromTicks(reader.GetInt64(4)), FromTicks(reader.GetInt64(5)), FromTicks(reader.GetInt64(6)), reader.GetStringOrNull(7), reader.GetInt64(8),
+                KybProposal.FromJson(reader.GetStringOrNull(10))), reader.GetString(9)));
         }
 
         MerchantKeyset? next = null;
@@ -355,7 +359,7 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
             .With("$industry", m.Industry).With("$pii", m.SealedPii).With("$email", m.ContactEmailHash).With("$status", m.Status.ToString())
             .With("$note", m.StatusNote).With("$created", m.CreatedAt.UtcTicks).With("$created_key", MerchantSort.CreatedKey(m.CreatedAt))
             .With("$updated", m.UpdatedAt.UtcTicks).With("$version", m.Version).With("$submitted", m.SubmittedAt?.UtcTicks)
-            .With("$submitted_key", m.SubmittedAt is { } at ? MerchantSort.CreatedKey(at) : null).With("$assigned", m.AssignedTo);
+            .With("$submitted_key", m.SubmittedAt is { } at ? MerchantSort.CreatedKey(at) : null).With("$assigned", m.AssignedTo).With("$proposal", m.Proposal?.ToJson());
 
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
 
@@ -375,5 +379,6 @@ internal sealed class SqliteMerchantStore : IMerchantStore, IAsyncDisposable
         FromTicks(r.GetInt64(12)),
         r.GetInt64(13),
         r.GetInt64OrNull(14) is { } submitted ? FromTicks(submitted) : null,
-        r.GetStringOrNull(15));
+        r.GetStringOrNull(15),
+        KybProposal.FromJson(r.GetStringOrNull(16)));
 }

@@ -214,7 +214,10 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         _reads.Dispose();
     }
 
-    private const string EventColumns = "id, merchant_id, type, payment_id, data, created_at";
+    private const string EventColumns = "id, merchant_id, type, payment_id, data, created_at, trace_id";
+
+    /// <summary>payments.db step 2 (issue 19): the trace id of each outbox event.</summary>
+    internal const string OutboxTraceId = "ALTER TABLE outbox ADD COLUMN trace_id TEXT;";
 
     private async Task<PaymentPage> ListCoreAsync(PaymentListQuery query, CancellationToken cancellationToken)
     {
@@ -284,7 +287,7 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new PaymentEvent(Guid.ParseExact(reader.GetString(0), "N"), Guid.ParseExact(reader.GetString(1), "N"), reader.GetString(2),
-                Guid.ParseExact(reader.GetString(3), "N"), reader.GetString(4), Ticks(reader.GetInt64(5))));
+                Guid.ParseExact(reader.GetString(3), "N"), reader.GetString(4), Ticks(reader.GetInt64(5))) { TraceId = reader.GetStringOrNull(6) });
         }
 
         return events;
@@ -400,12 +403,12 @@ internal sealed class SqlitePaymentStore : IPaymentStore, IEventOutbox, IAsyncDi
 
         if (w.Events.Count > 0)
         {
-            var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at) VALUES ($id, $m, $p, $type, $data, $at) ON CONFLICT (id) DO NOTHING");
+            var insert = Command("INSERT INTO outbox (id, merchant_id, payment_id, type, data, created_at, trace_id) VALUES ($id, $m, $p, $type, $data, $at, $trace) ON CONFLICT (id) DO NOTHING");
             foreach (var e in w.Events)
             {
                 insert.Parameters.Clear();
                 insert.With("$id", Id(e.Id)).With("$m", Id(e.MerchantId)).With("$p", Id(e.PaymentId)).With("$type", e.Type).With("$data", e.Data)
-                    .With("$at", e.CreatedAt.UtcTicks);
+                    .With("$at", e.CreatedAt.UtcTicks).With("$trace", e.TraceId);
                 insert.ExecuteNonQuery();
             }
         }

@@ -12,10 +12,13 @@ internal sealed class SqliteWebhookStore : IWebhookStore
 {
     private const string EndpointColumns = "id, merchant_id, url, description, enabled_events, enabled, created_at, updated_at";
     private const string DeliveryColumns =
-        "id, merchant_id, endpoint_id, event_id, event_type, payload, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_error, created_at";
+        "id, merchant_id, endpoint_id, event_id, event_type, payload, status, attempt_count, next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, trace_id";
     private const string AttemptColumns = "id, delivery_id, number, attempted_at, status_code, error, duration_ms, response_snippet, manual";
 
     private readonly SqliteDatabase _db;
+
+    /// <summary>portal.db step 7 (issue 19): the trace id each delivery sends as a header.</summary>
+    internal const string DeliveryTraceId = "ALTER TABLE webhook_deliveries ADD COLUMN trace_id TEXT;";
 
     /// <summary>Version 1 of this store's tables (see <see cref="EmbeddedSchemas"/>); later changes are new steps there, not edits here.</summary>
     internal const string Schema = """
@@ -165,10 +168,10 @@ internal sealed class SqliteWebhookStore : IWebhookStore
         // ON CONFLICT on the (event, endpoint) index only: any other constraint failure still throws.
         command.CommandText = $"""
             INSERT INTO webhook_deliveries ({DeliveryColumns})
-            VALUES ($id, $merchant, $endpoint, $event, $type, $payload, $status, $count, $next, $last, $code, $error, $created)
+            VALUES ($id, $merchant, $endpoint, $event, $type, $payload, $status, $count, $next, $last, $code, $error, $created, $trace)
             ON CONFLICT(event_id, endpoint_id) DO NOTHING
             """;
-        foreach (var name in new[] { "$id", "$merchant", "$endpoint", "$event", "$type", "$payload", "$status", "$count", "$next", "$last", "$code", "$error", "$created" })
+        foreach (var name in new[] { "$id", "$merchant", "$endpoint", "$event", "$type", "$payload", "$status", "$count", "$next", "$last", "$code", "$error", "$created", "$trace" })
         {
             command.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
@@ -177,7 +180,7 @@ internal sealed class SqliteWebhookStore : IWebhookStore
         foreach (var d in deliveries)
         {
             object?[] values = [d.Id.ToString(), d.MerchantId.ToString(), d.EndpointId.ToString(), d.EventId.ToString(), d.EventType, d.Payload, Status(d.Status),
-                d.AttemptCount, Ms(d.NextAttemptAt), Ms(d.LastAttemptAt), d.LastStatusCode, d.LastError, Ms(d.CreatedAt)];
+                d.AttemptCount, Ms(d.NextAttemptAt), Ms(d.LastAttemptAt), d.LastStatusCode, d.LastError, Ms(d.CreatedAt), d.TraceId];
             for (var i = 0; i < values.Length; i++)
             {
                 command.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -336,7 +339,10 @@ internal sealed class SqliteWebhookStore : IWebhookStore
                 reader.GetInt64OrNull(9) is { } last ? At(last) : null,
                 reader.IsDBNull(10) ? null : reader.GetInt32(10),
                 reader.GetStringOrNull(11),
-                At(reader.GetInt64(12))));
+                At(reader.GetInt64(12)))
+            {
+                TraceId = reader.GetStringOrNull(13),
+            });
         }
 
         return deliveries;

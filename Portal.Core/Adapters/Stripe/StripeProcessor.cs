@@ -33,6 +33,15 @@ internal sealed class StripeProcessor : IPaymentProcessor
 
     public string Name => "stripe";
 
+    /// <summary>The portal's trace id in the processor's own record (metadata <c>trace_id</c>), so a support case on either side finds the other.</summary>
+    private static void AddTraceId(Dictionary<string, string> metadata, string? traceId)
+    {
+        if (traceId is not null)
+        {
+            metadata["trace_id"] = traceId;
+        }
+    }
+
     public async Task<ProcessorResult> ChargeAsync(ProcessorCharge charge, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(charge);
@@ -53,6 +62,7 @@ internal sealed class StripeProcessor : IPaymentProcessor
                 ["merchant_id"] = new MerchantId(charge.MerchantId).ToString(),
             },
         };
+        AddTraceId(create.Metadata, charge.TraceId);
 
         try
         {
@@ -90,6 +100,7 @@ internal sealed class StripeProcessor : IPaymentProcessor
                 ["payment_id"] = new PaymentId(refund.PaymentId).ToString(),
             },
         };
+        AddTraceId(create.Metadata, refund.TraceId);
 
         try
         {

@@ -114,6 +114,10 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
             () => JsonContent.Create(new { amount = 100 }), Idempotent: true);
         yield return new("PUT", "/api/v1/users/{userId}/roles", "admin", $"/api/v1/users/{ids("userId")}/roles", AuditActions.RolesChanged,
             () => JsonContent.Create(new { roles = new[] { "Merchant" } }));
+        // Four-eyes role grants (issue 19): answering when nothing is pending is a refused change, on the record.
+        yield return new("POST", "/api/v1/users/{userId}/roles/proposal/confirm", "admin", $"/api/v1/users/{ids("userId")}/roles/proposal/confirm", AuditActions.RolesChanged);
+        yield return new("POST", "/api/v1/users/{userId}/roles/proposal/send-back", "admin", $"/api/v1/users/{ids("userId")}/roles/proposal/send-back", AuditActions.RolesSentBack,
+            () => JsonContent.Create(new { note = "coverage" }));
         yield return new("POST", "/api/v1/webhook_endpoints", "merchant", "/api/v1/webhook_endpoints", AuditActions.WebhookEndpointCreated,
             () => JsonContent.Create(new { url = "https://hooks.example.com/created", enabled_events = new[] { "*" } }));
         // Another tenant's (or no) id: the 404 is the event (access.not_found), recorded for any operation with an id.

@@ -63,6 +63,30 @@ public sealed class StripeProcessorTests : IDisposable
     }
 
     [Fact]
+    public async Task Charge_and_refund_send_the_current_trace_id_in_the_payment_intents_metadata()
+    {
+        _stripe.Respond(200, """{"id": "pi_traced", "object": "payment_intent", "status": "succeeded"}""");
+        _stripe.Respond(200, """{"id": "re_traced", "object": "refund", "status": "succeeded"}""");
+        using var request = new System.Diagnostics.Activity("POST /api/v1/payments").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        var traceId = request.TraceId.ToHexString();
+
+        await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken);
+        await Processor().RefundAsync(new ProcessorRefund(Guid.CreateVersion7(), Guid.CreateVersion7(), "pi_traced", 100, "NGN", "idem-r"), TestContext.Current.CancellationToken);
+
+        _stripe.Requests.Select(r => r.Form["metadata[trace_id]"]).ShouldBe([traceId, traceId]);
+    }
+
+    [Fact]
+    public async Task Outside_any_trace_no_trace_id_is_sent()
+    {
+        _stripe.Respond(200, """{"id": "pi_untraced", "object": "payment_intent", "status": "succeeded"}""");
+
+        await Processor().ChargeAsync(Charge(), TestContext.Current.CancellationToken);
+
+        _stripe.Requests.ShouldHaveSingleItem().Form.ShouldNotContainKey("metadata[trace_id]");
+    }
+
+    [Fact]
     public async Task A_stripe_customer_id_is_sent_as_the_customer_and_a_configured_api_base_is_used()
     {
         _stripe.Respond(200, """{"id": "pi_1", "object": "payment_intent", "status": "succeeded"}""");

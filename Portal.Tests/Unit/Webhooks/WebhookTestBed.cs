@@ -100,9 +100,10 @@ internal sealed class ScriptedHandler : HttpMessageHandler
     {
         var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
         Requests.Enqueue(new Received(request.RequestUri!, request.Headers.GetValues(WebhookSigner.HeaderName).Single(), request.Headers.UserAgent.ToString(),
-            request.Content.Headers.ContentType?.MediaType, body));
+            request.Content.Headers.ContentType?.MediaType, body,
+            request.Headers.TryGetValues(Portal.Core.Diagnostics.TraceIds.Header, out var trace) ? trace.Single() : null));
         return await Respond(request, cancellationToken);
     }
 
-    internal sealed record Received(Uri Uri, string Signature, string UserAgent, string? ContentType, byte[] Body);
+    internal sealed record Received(Uri Uri, string Signature, string UserAgent, string? ContentType, byte[] Body, string? TraceId = null);
 }

@@ -3,6 +3,7 @@
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
+using Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles.Proposal;
 using Portal.Tests.Generated.PortalApi.Models;
 using System.Collections.Generic;
 using System.IO;
@@ -17,6 +18,11 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class RolesRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The proposal property</summary>
+        public global::Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles.Proposal.ProposalRequestBuilder Proposal
+        {
+            get => new global::Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles.Proposal.ProposalRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
         /// Instantiates a new <see cref="global::Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles.RolesRequestBuilder"/> and sets the default values.
         /// </summary>
@@ -34,7 +40,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles
         {
         }
         /// <summary>
-        /// Replace a user&apos;s roles (Merchant, Admin, Compliance).
+        /// Replace a user&apos;s roles (Merchant, Admin, Compliance). Granting Admin or Compliance is proposed (202) and waits for a second admin.
         /// </summary>
         /// <returns>A <see cref="global::Portal.Tests.Generated.PortalApi.Models.RolesResponse"/></returns>
         /// <param name="body">The request body</param>
@@ -44,6 +50,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 413 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 415 status code</exception>
         /// <exception cref="global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails">When receiving a 500 status code</exception>
@@ -65,6 +72,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles
                 { "401", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "415", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "500", global::Portal.Tests.Generated.PortalApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
@@ -73,7 +81,7 @@ namespace Portal.Tests.Generated.PortalApi.Api.V1.Users.Item.Roles
             return await RequestAdapter.SendAsync<global::Portal.Tests.Generated.PortalApi.Models.RolesResponse>(requestInfo, global::Portal.Tests.Generated.PortalApi.Models.RolesResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Replace a user&apos;s roles (Merchant, Admin, Compliance).
+        /// Replace a user&apos;s roles (Merchant, Admin, Compliance). Granting Admin or Compliance is proposed (202) and waits for a second admin.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
