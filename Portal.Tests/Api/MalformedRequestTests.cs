@@ -46,8 +46,11 @@ public sealed class MalformedRequestTests(MalformedRequestTests.Fixture fixture)
 
         using var response = await client.PutAsync($"/api/v1/users/{target.Id}/roles", new StringContent("{\"roles\": [\"Compliance\"]}", Encoding.Unicode, "application/json"));
 
-        ((int)response.StatusCode).ShouldBe(200, await response.Content.ReadAsStringAsync());
-        await AssertRolesAsync(target.Id, PortalRoles.Compliance);
+        // Granting Compliance waits for a second admin (four-eyes): the proposal names the role read from the UTF-16 body.
+        var body = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).ShouldBe(202, body);
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        json.RootElement.GetProperty("proposed_roles").EnumerateArray().Select(r => r.GetString()).ShouldBe([PortalRoles.Compliance]);
     }
 
     [Fact]

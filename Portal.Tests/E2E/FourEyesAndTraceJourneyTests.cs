@@ -103,7 +103,7 @@ public sealed class FourEyesAndTraceJourneyTests(BrowserFixture browser)
         await session.SignInAsync("admin@demo.local", PortalSession.DemoPassword);
         await session.EnrolTotpAsync();
         await session.WaitForInteractiveAsync();
-        var search = page.Locator("[data-testid=trace-search] input");
+        var search = page.Locator("input[data-testid=trace-search]"); // MudTextField puts its attributes on the input
         await search.FillAsync(traceId.ToUpperInvariant());
         await search.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex($"/admin/trace/{traceId}$"), new() { WaitUntil = WaitUntilState.Commit });

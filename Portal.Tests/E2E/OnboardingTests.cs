@@ -70,11 +70,12 @@ public sealed class OnboardingTests(BrowserFixture browser)
         await page.GetByLabel("Nationality").FillAsync("Nigerian");
         await page.GetByLabel("Ownership %").FillAsync("100");
         await page.ClickAsync("[data-testid=next]");
-        await page.GetByText("Confirm that every person owning 25% or more is listed.").WaitForAsync();
+        // The step's summary names what stops it (the field shows it too).
+        await page.GetByTestId("step-errors").GetByText("Confirm that every person owning 25% or more is listed.").WaitForAsync();
         (await page.Locator("[data-testid=step-title]").InnerTextAsync()).ShouldBe("Beneficial owners");
         await page.GetByLabel("Date of birth").FillAsync("1984-03-09");
         await page.GetByLabel("Date of birth").PressAsync("Tab");
-        await page.GetByText("Owners must be at least 18 years old.").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await Assertions.Expect(page.GetByText("Owners must be at least 18 years old.")).ToHaveCountAsync(0); // field and summary
         await page.GetByLabel("I confirm every person owning 25% or more is listed above.").CheckAsync();
         await session.ScreenshotAsync("onboarding-3-owners");
         await NextAsync(session, "Settlement account");

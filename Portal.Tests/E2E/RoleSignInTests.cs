@@ -9,7 +9,7 @@ public sealed class RoleSignInTests(BrowserFixture browser)
     public static TheoryData<string, string, string[]> Roles() => new()
     {
         { "merchant1@demo.local", PortalRoles.Merchant, ["/", "/onboarding", "/documents", "/payments", "/disputes", "/developers", "/account/mfa"] },
-        { "admin@demo.local", PortalRoles.Admin, ["/", "/admin/kyc", "/admin/merchants", "/admin/transactions", "/admin/fraud", "/admin/fraud/lists", "/admin/fraud/rules", "/admin/disputes", "/account/mfa"] },
+        { "admin@demo.local", PortalRoles.Admin, ["/", "/admin/kyc", "/admin/merchants", "/admin/transactions", "/admin/fraud", "/admin/fraud/lists", "/admin/fraud/rules", "/admin/disputes", "/admin/self-check", "/account/mfa"] },
         { "compliance@demo.local", PortalRoles.Compliance, ["/", "/compliance/audit", "/compliance/reports", "/account/mfa"] },
     };
 

@@ -139,6 +139,8 @@ public sealed class AuditCoverageTests(AuditCoverageTests.Fixture fixture) : ICl
             () => JsonContent.Create(new { revision = 0 }));
         yield return new("POST", "/api/v1/fraud/rules/draft/publish", "compliance", "/api/v1/fraud/rules/draft/publish", AuditActions.AccessDenied,
             () => JsonContent.Create(new { revision = 0 }));
+        // Operations (issue 19): the self-check is for staff; a merchant's call is the 403 event.
+        yield return new("GET", "/api/v1/operations/self-check", "merchant", "/api/v1/operations/self-check", AuditActions.AccessDenied);
         // Disputes (issue 17): another merchant's (or no) dispute is the 404 event; the changes themselves are audited by DisputeService.
         yield return new("GET", "/api/v1/disputes/{disputeId}", "merchant", $"/api/v1/disputes/dp{absent}", AuditActions.NotFoundForeign);
         yield return new("POST", "/api/v1/disputes/{disputeId}/evidence", "merchant", $"/api/v1/disputes/dp{absent}/evidence", AuditActions.NotFoundForeign,

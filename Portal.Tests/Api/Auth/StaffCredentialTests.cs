@@ -42,7 +42,8 @@ public sealed class StaffCredentialTests(StaffCredentialTests.Fixture fixture) :
         (await MeAsync(token)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         using (var admin = Factory.ClientWithBearer(adminToken))
-        using (var changed = await admin.PutAsJsonAsync($"/api/v1/users/{user.Id}/roles", new { roles = new[] { PortalRoles.Admin } }))
+        // Taking a staff role away applies at once (granting one waits for a second admin).
+        using (var changed = await admin.PutAsJsonAsync($"/api/v1/users/{user.Id}/roles", new { roles = new[] { PortalRoles.Merchant } }))
         {
             changed.StatusCode.ShouldBe(HttpStatusCode.OK, await changed.Content.ReadAsStringAsync());
         }
