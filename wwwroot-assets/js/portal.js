@@ -119,6 +119,24 @@ document.addEventListener("click", (event) => {
     const first = [...dialog.querySelectorAll(focusables)].find((el) => el.getClientRects().length > 0);
     (first || dialog).focus();
   }, true);
+  // Tab and Shift+Tab wrap inside the top dialog at once, in the browser: MudBlazor's own trap moves focus through a
+  // server round trip, and on a loaded machine focus sat on the page behind the dialog until the answer came.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Tab" || e.altKey || e.ctrlKey || e.metaKey) return;
+    const dialog = topDialog();
+    if (!dialog) return;
+    const items = [...dialog.querySelectorAll(focusables)].filter((el) => el.getClientRects().length > 0 && !/sentinel/.test(el.className));
+    if (items.length === 0) return;
+    const active = document.activeElement;
+    const outside = !active || !dialog.contains(active);
+    if (e.shiftKey && (outside || active === items[0])) {
+      e.preventDefault();
+      items[items.length - 1].focus();
+    } else if (!e.shiftKey && (outside || active === items[items.length - 1])) {
+      e.preventDefault();
+      items[0].focus();
+    }
+  }, true);
   window.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     const dialog = topDialog();

@@ -125,10 +125,13 @@ public sealed class AuditLogPageTests : BunitContext
         page.WaitForAssertion(() => page.FindAll("[data-testid=audit-grid] tbody tr").Count.ShouldBe(25), Wait);
         page.FindAll("[data-testid=audit-grid] tbody tr")[0].TextContent.ShouldContain("mer_29");
 
+        // The buttons are disabled while a page loads (a click then does nothing): wait for them as a user would.
+        page.WaitForAssertion(() => page.Find("[data-testid=page-older]").HasAttribute("disabled").ShouldBeFalse(), Wait);
         page.Find("[data-testid=page-older]").Click();
         page.WaitForAssertion(() => page.FindAll("[data-testid=audit-grid] tbody tr").Count.ShouldBe(5), Wait);
         page.FindAll("[data-testid=audit-grid] tbody tr")[^1].TextContent.ShouldContain("mer_0");
 
+        page.WaitForAssertion(() => page.Find("[data-testid=page-newer]").HasAttribute("disabled").ShouldBeFalse(), Wait);
         page.Find("[data-testid=page-newer]").Click();
         page.WaitForAssertion(() => page.FindAll("[data-testid=audit-grid] tbody tr")[0].TextContent.ShouldContain("mer_29"), Wait);
     }
