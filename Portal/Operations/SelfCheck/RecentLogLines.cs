@@ -7,7 +7,7 @@ namespace Portal.Operations.SelfCheck;
 public sealed class RecentLogLines : ILoggerProvider
 {
     /// <summary>More than <see cref="SelfCheckOptions.LogLinesScanned"/> can ask for is not kept.</summary>
-    public const int Capacity = 100_000;
+    public const int Capacity = 10_000; // a few MB at most: the scan needs recent lines, not a history
 
     private readonly Queue<RecentLogLine> _lines = new();
 

@@ -21,7 +21,7 @@ public sealed class SelfCheckOptions
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How many recent log lines the card-number scan reads (kept in memory only, since the portal logs to the console).</summary>
-    [Range(10, 100_000)]
+    [Range(10, RecentLogLines.Capacity)]
     public int LogLinesScanned { get; set; } = 2000;
 
     /// <summary>An undelivered webhook older than this is a warning.</summary>
